@@ -1,0 +1,231 @@
+//! Parley's persistence: one [`Store`] over SQLite (the embedded default) or
+//! PostgreSQL, chosen by the database URL at start-up.
+//!
+//! Both backends run the same SQL: `$N` placeholders, `i64` ids, timestamps as
+//! Unix milliseconds, JSON as text. Only the DDL differs, so there is one
+//! migration folder per backend. Every multi-row change is one transaction,
+//! which is what the invariants in the architecture notes rest on: a message
+//! and its ticket, a reply and its outbox row, a status and its message are
+//! committed together or not at all.
+
+mod agents;
+mod contacts;
+mod error;
+mod ingest;
+mod media;
+mod models;
+mod outbox;
+mod tickets;
+
+pub use agents::{NewAgent, TokenKind};
+pub use contacts::ContactPatch;
+pub use error::StoreError;
+pub use ingest::{InboundMedia, InboundMessage, IngestItem, IngestOutcome, PendingWebhook, StatusReport};
+pub use media::NewMedia;
+pub use models::*;
+pub use outbox::{OutboxRow, ReplyDraft};
+pub use tickets::{TicketFilter, TicketPatch};
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// How much durability SQLite trades for speed. `Full` syncs the WAL on every
+/// commit, so an acknowledged webhook survives a power cut; `Normal` survives
+/// a crash of Parley but not of the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteSync {
+    #[default]
+    Full,
+    Normal,
+}
+
+impl FromStr for SqliteSync {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "full" => Ok(SqliteSync::Full),
+            "normal" => Ok(SqliteSync::Normal),
+            _ => Err(format!("unknown sqlite sync mode {s:?}; expected full or normal")),
+        }
+    }
+}
+
+/// The database handle. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) `parley.db` inside `data_dir`.
+    pub async fn open_sqlite(data_dir: &Path, sync: SqliteSync) -> Result<Store> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::Config(format!("cannot create data dir {}: {e}", data_dir.display()))
+        })?;
+        let url = format!("sqlite://{}?mode=rwc", data_dir.join("parley.db").display());
+        Store::connect_with(&url, sync).await
+    }
+
+    /// Connects to `sqlite://…` or `postgres://…` and runs migrations.
+    pub async fn connect(url: &str) -> Result<Store> {
+        Store::connect_with(url, SqliteSync::default()).await
+    }
+
+    /// Connects without running migrations (for tooling and test setup).
+    pub async fn connect_unmigrated(url: &str) -> Result<Store> {
+        install_default_drivers();
+        let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
+        let pool = AnyPoolOptions::new().max_connections(2).connect(url).await?;
+        Ok(Store { pool, backend })
+    }
+
+    /// Runs one statement as is (schema setup in tests and tools).
+    pub async fn execute_raw(&self, sql: &str) -> Result<()> {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn connect_with(url: &str, sync: SqliteSync) -> Result<Store> {
+        install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Config(format!(
+                "unsupported database URL (expected sqlite://… or postgres://…): {}",
+                redact_url(url)
+            )));
+        };
+        let pool = match backend {
+            Backend::Sqlite => {
+                let sync_pragma = match sync {
+                    SqliteSync::Full => "PRAGMA synchronous = FULL",
+                    SqliteSync::Normal => "PRAGMA synchronous = NORMAL",
+                };
+                AnyPoolOptions::new()
+                    .max_connections(8)
+                    .after_connect(move |conn, _| {
+                        Box::pin(async move {
+                            // WAL lets the inbox read while ingest writes; the busy
+                            // timeout makes concurrent writers queue instead of fail.
+                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                            conn.execute(sync_pragma).await?;
+                            conn.execute("PRAGMA busy_timeout = 10000").await?;
+                            conn.execute("PRAGMA foreign_keys = ON").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(url)
+                    .await?
+            }
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(url)
+                    .await?
+            }
+        };
+        let store = Store { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
+            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock
+    /// up front: a deferred transaction that reads first and writes later can
+    /// fail with SQLITE_BUSY instead of waiting for the lock.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// Checks the database answers, for `/healthz`.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Hides the password in a database URL before it reaches a log or an error.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let creds = &url[scheme_end + 3..at];
+            match creds.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &creds[..colon],
+                    &url[at..]
+                ),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub(crate) fn json_text(v: &serde_json::Value) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+pub(crate) fn parse_json(s: &str) -> serde_json::Value {
+    serde_json::from_str(s).unwrap_or(serde_json::Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact_url("postgres://parley:s3cret@db:5432/parley"),
+            "postgres://parley:***@db:5432/parley"
+        );
+        assert_eq!(redact_url("postgres://db/parley"), "postgres://db/parley");
+        assert_eq!(redact_url("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
+    }
+}

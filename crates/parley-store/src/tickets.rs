@@ -1,0 +1,488 @@
+//! Tickets: listing with filters, one ticket, its messages and audit trail,
+//! agent changes (status, priority, assignee, team, labels) and notes.
+
+use crate::ingest::audit;
+use crate::models::phone_of;
+use crate::{
+    AgentRef, AuditEntry, ContactRef, MediaRef, Message, MessageError, Page, ReplyRef, Result,
+    Store, StoreError, TeamRef, Ticket, parse_json,
+};
+use parley_core::{Priority, TicketStatus, window};
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+use std::collections::{BTreeSet, HashMap};
+
+/// Which tickets to list. `None` means "any".
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    pub statuses: Option<Vec<TicketStatus>>,
+    /// `Some(None)`: unassigned only; `Some(Some(id))`: that agent's.
+    pub assignee: Option<Option<i64>>,
+    pub team_id: Option<i64>,
+    pub priority: Option<Priority>,
+    pub label: Option<String>,
+    pub contact_id: Option<i64>,
+    pub limit: i64,
+    pub cursor: Option<String>,
+}
+
+/// An agent's change to a ticket. `None` leaves a field alone; for assignee
+/// and team, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct TicketPatch {
+    pub status: Option<TicketStatus>,
+    pub priority: Option<Priority>,
+    pub assignee_id: Option<Option<i64>>,
+    pub team_id: Option<Option<i64>>,
+    pub labels: Option<Vec<String>>,
+}
+
+const TICKET_SELECT: &str = "SELECT t.id, t.status, t.priority, t.phone_number_id, t.last_message_preview,
+        t.last_message_at, t.last_inbound_at, t.first_response_at, t.resolved_at, t.closed_at,
+        t.created_at, t.updated_at, c.id AS c_id, c.wa_id, c.user_id, c.name AS c_name,
+        a.id AS a_id, a.name AS a_name, tm.id AS tm_id, tm.name AS tm_name
+    FROM tickets t
+    JOIN contacts c ON c.id = t.contact_id
+    LEFT JOIN agents a ON a.id = t.assignee_id
+    LEFT JOIN teams tm ON tm.id = t.team_id";
+
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+fn ticket_from_row(row: &AnyRow, now: i64) -> Result<Ticket> {
+    let status: String = row.try_get("status")?;
+    let priority: String = row.try_get("priority")?;
+    let last_inbound_at: Option<i64> = row.try_get("last_inbound_at")?;
+    let wa_id: Option<String> = row.try_get("wa_id")?;
+    let a_id: Option<i64> = row.try_get("a_id")?;
+    let tm_id: Option<i64> = row.try_get("tm_id")?;
+    Ok(Ticket {
+        id: row.try_get("id")?,
+        status: status.parse().map_err(|e| StoreError::Invalid(format!("{e}")))?,
+        priority: priority.parse().map_err(|e| StoreError::Invalid(format!("{e}")))?,
+        contact: ContactRef {
+            id: row.try_get("c_id")?,
+            phone: phone_of(&wa_id),
+            wa_id,
+            user_id: row.try_get("user_id")?,
+            name: row.try_get("c_name")?,
+        },
+        assignee: match a_id {
+            Some(id) => Some(AgentRef { id, name: row.try_get("a_name")? }),
+            None => None,
+        },
+        team: match tm_id {
+            Some(id) => Some(TeamRef { id, name: row.try_get("tm_name")? }),
+            None => None,
+        },
+        labels: Vec::new(),
+        phone_number_id: row.try_get("phone_number_id")?,
+        last_message_preview: row.try_get("last_message_preview")?,
+        last_message_at: row.try_get("last_message_at")?,
+        last_inbound_at,
+        window_open: window::is_open(last_inbound_at, now),
+        window_expires_at: window::expires_at(last_inbound_at),
+        first_response_at: row.try_get("first_response_at")?,
+        resolved_at: row.try_get("resolved_at")?,
+        closed_at: row.try_get("closed_at")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn parse_cursor(cursor: &str) -> Result<(i64, i64)> {
+    let bad = || StoreError::Invalid(format!("invalid cursor {cursor:?}"));
+    let (at, id) = cursor.split_once('.').ok_or_else(bad)?;
+    Ok((at.parse().map_err(|_| bad())?, id.parse().map_err(|_| bad())?))
+}
+
+impl Store {
+    /// Tickets by last activity, newest first, one keyset page at a time.
+    pub async fn list_tickets(&self, filter: &TicketFilter, now: i64) -> Result<Page<Ticket>> {
+        let mut sql = String::from(TICKET_SELECT);
+        let mut binds: Vec<Bind> = Vec::new();
+        let mut clauses: Vec<String> = Vec::new();
+        let next = |binds: &mut Vec<Bind>, b: Bind| {
+            binds.push(b);
+            format!("${}", binds.len())
+        };
+        if let Some(statuses) = &filter.statuses {
+            let ps: Vec<String> = statuses
+                .iter()
+                .map(|s| next(&mut binds, Bind::Text(s.as_str().into())))
+                .collect();
+            clauses.push(format!("t.status IN ({})", ps.join(", ")));
+        }
+        match filter.assignee {
+            Some(None) => clauses.push("t.assignee_id IS NULL".into()),
+            Some(Some(id)) => clauses.push(format!("t.assignee_id = {}", next(&mut binds, Bind::Int(id)))),
+            None => {}
+        }
+        if let Some(team) = filter.team_id {
+            clauses.push(format!("t.team_id = {}", next(&mut binds, Bind::Int(team))));
+        }
+        if let Some(p) = filter.priority {
+            clauses.push(format!("t.priority = {}", next(&mut binds, Bind::Text(p.as_str().into()))));
+        }
+        if let Some(label) = &filter.label {
+            clauses.push(format!(
+                "EXISTS (SELECT 1 FROM ticket_labels l WHERE l.ticket_id = t.id AND l.label = {})",
+                next(&mut binds, Bind::Text(label.clone()))
+            ));
+        }
+        if let Some(c) = filter.contact_id {
+            clauses.push(format!("t.contact_id = {}", next(&mut binds, Bind::Int(c))));
+        }
+        if let Some(cursor) = &filter.cursor {
+            let (at, id) = parse_cursor(cursor)?;
+            let a = next(&mut binds, Bind::Int(at));
+            let b = next(&mut binds, Bind::Int(id));
+            clauses.push(format!("(t.last_message_at < {a} OR (t.last_message_at = {a} AND t.id < {b}))"));
+        }
+        if !clauses.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&clauses.join(" AND "));
+        }
+        let limit = filter.limit.clamp(1, 200);
+        sql.push_str(&format!(
+            " ORDER BY t.last_message_at DESC, t.id DESC LIMIT {}",
+            next(&mut binds, Bind::Int(limit + 1))
+        ));
+
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for b in binds {
+            q = match b {
+                Bind::Int(i) => q.bind(i),
+                Bind::Text(s) => q.bind(s),
+            };
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let mut items = rows
+            .iter()
+            .map(|r| ticket_from_row(r, now))
+            .collect::<Result<Vec<_>>>()?;
+        let next_cursor = if items.len() as i64 > limit {
+            items.truncate(limit as usize);
+            items.last().map(|t| format!("{}.{}", t.last_message_at, t.id))
+        } else {
+            None
+        };
+        self.fill_labels(&mut items).await?;
+        Ok(Page { items, next_cursor })
+    }
+
+    /// Loads labels for a page of tickets with one query.
+    async fn fill_labels(&self, tickets: &mut [Ticket]) -> Result<()> {
+        if tickets.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = tickets.iter().map(|t| t.id.to_string()).collect();
+        // Ids are integers we just read, so inlining them is safe and keeps
+        // the query to one round trip whatever the page size.
+        let sql = format!(
+            "SELECT ticket_id, label FROM ticket_labels WHERE ticket_id IN ({}) ORDER BY label",
+            ids.join(",")
+        );
+        let rows: Vec<(i64, String)> = sqlx::query_as(AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+        let mut by_ticket: HashMap<i64, Vec<String>> = HashMap::new();
+        for (id, label) in rows {
+            by_ticket.entry(id).or_default().push(label);
+        }
+        for t in tickets {
+            t.labels = by_ticket.remove(&t.id).unwrap_or_default();
+        }
+        Ok(())
+    }
+
+    pub async fn get_ticket(&self, id: i64, now: i64) -> Result<Ticket> {
+        let sql = format!("{TICKET_SELECT} WHERE t.id = $1");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound("ticket"))?;
+        let mut t = [ticket_from_row(&row, now)?];
+        self.fill_labels(&mut t).await?;
+        let [t] = t;
+        Ok(t)
+    }
+
+    /// Applies an agent's change, validating the lifecycle and recording each
+    /// change in the audit trail, in one transaction.
+    pub async fn update_ticket(&self, id: i64, actor_id: i64, patch: &TicketPatch, now: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let row: Option<(String, String, Option<i64>, Option<i64>, i64)> = sqlx::query_as(
+            "SELECT status, priority, assignee_id, team_id, contact_id FROM tickets WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((status, priority, assignee, team, contact_id)) = row else {
+            return Err(StoreError::NotFound("ticket"));
+        };
+        let mut status: TicketStatus = status.parse().map_err(|e| StoreError::Invalid(format!("{e}")))?;
+        let old_status = status;
+        let actor = Some(actor_id);
+
+        if let Some(new_assignee) = patch.assignee_id
+            && new_assignee != assignee
+        {
+            if let Some(agent) = new_assignee {
+                let ok: Option<(i64,)> = sqlx::query_as("SELECT id FROM agents WHERE id = $1 AND active = 1")
+                    .bind(agent)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if ok.is_none() {
+                    return Err(StoreError::Invalid(format!("agent {agent} does not exist or is inactive")));
+                }
+            }
+            if status == TicketStatus::Closed {
+                return Err(StoreError::Conflict("a closed ticket cannot be reassigned".into()));
+            }
+            status = status.transition(status.on_assignment(new_assignee.is_some()))?;
+            sqlx::query("UPDATE tickets SET assignee_id = $1 WHERE id = $2")
+                .bind(new_assignee)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            audit(&mut tx, Some(id), Some(contact_id), actor,
+                if new_assignee.is_some() { "assigned" } else { "unassigned" },
+                &json!({"from": assignee, "to": new_assignee}), now).await?;
+        }
+        if let Some(new_team) = patch.team_id
+            && new_team != team
+        {
+            if let Some(t) = new_team {
+                let ok: Option<(i64,)> = sqlx::query_as("SELECT id FROM teams WHERE id = $1")
+                    .bind(t)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if ok.is_none() {
+                    return Err(StoreError::Invalid(format!("team {t} does not exist")));
+                }
+            }
+            sqlx::query("UPDATE tickets SET team_id = $1 WHERE id = $2")
+                .bind(new_team)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            audit(&mut tx, Some(id), Some(contact_id), actor, "team_changed",
+                &json!({"from": team, "to": new_team}), now).await?;
+        }
+        if let Some(p) = patch.priority
+            && p.as_str() != priority
+        {
+            sqlx::query("UPDATE tickets SET priority = $1 WHERE id = $2")
+                .bind(p.as_str())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            audit(&mut tx, Some(id), Some(contact_id), actor, "priority_changed",
+                &json!({"from": priority, "to": p}), now).await?;
+        }
+        if let Some(to) = patch.status {
+            status = status.transition(to)?;
+        }
+        if status != old_status {
+            sqlx::query(
+                "UPDATE tickets SET status = $1,
+                        resolved_at = CASE WHEN $1 = 'resolved' THEN $2 WHEN $1 = 'closed' THEN resolved_at ELSE NULL END,
+                        closed_at = CASE WHEN $1 = 'closed' THEN $2 ELSE NULL END
+                 WHERE id = $3",
+            )
+            .bind(status.as_str())
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            audit(&mut tx, Some(id), Some(contact_id), actor, "status_changed",
+                &json!({"from": old_status, "to": status}), now).await?;
+        }
+        if let Some(labels) = &patch.labels {
+            let wanted: BTreeSet<String> = labels
+                .iter()
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect();
+            if let Some(bad) = wanted.iter().find(|l| l.chars().count() > 64) {
+                return Err(StoreError::Invalid(format!("label {bad:?} is longer than 64 characters")));
+            }
+            let current: Vec<(String,)> = sqlx::query_as("SELECT label FROM ticket_labels WHERE ticket_id = $1")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
+            let current: BTreeSet<String> = current.into_iter().map(|(l,)| l).collect();
+            let added: Vec<&String> = wanted.difference(&current).collect();
+            let removed: Vec<&String> = current.difference(&wanted).collect();
+            for l in &removed {
+                sqlx::query("DELETE FROM ticket_labels WHERE ticket_id = $1 AND label = $2")
+                    .bind(id)
+                    .bind(l.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for l in &added {
+                sqlx::query("INSERT INTO ticket_labels (ticket_id, label) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(l.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            if !added.is_empty() || !removed.is_empty() {
+                audit(&mut tx, Some(id), Some(contact_id), actor, "labels_changed",
+                    &json!({"added": added, "removed": removed}), now).await?;
+            }
+        }
+        sqlx::query("UPDATE tickets SET updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// An internal note: stored with the messages, never sent.
+    pub async fn add_note(&self, ticket_id: i64, author_id: i64, text: &str, now: i64) -> Result<i64> {
+        let mut tx = self.begin_write().await?;
+        let found: Option<(i64,)> = sqlx::query_as("SELECT id FROM tickets WHERE id = $1")
+            .bind(ticket_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if found.is_none() {
+            return Err(StoreError::NotFound("ticket"));
+        }
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO messages (ticket_id, direction, type, text, author_id, sent_at, created_at, updated_at)
+             VALUES ($1, 'note', 'text', $2, $3, $4, $4, $4) RETURNING id",
+        )
+        .bind(ticket_id)
+        .bind(text)
+        .bind(author_id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE tickets SET updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(ticket_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A ticket's messages and notes, oldest first.
+    pub async fn ticket_messages(&self, ticket_id: i64) -> Result<Vec<Message>> {
+        self.query_messages("m.ticket_id = $1", ticket_id).await
+    }
+
+    pub async fn get_message(&self, id: i64) -> Result<Message> {
+        self.query_messages("m.id = $1", id)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(StoreError::NotFound("message"))
+    }
+
+    async fn query_messages(&self, condition: &'static str, value: i64) -> Result<Vec<Message>> {
+        let sql = format!(
+            "SELECT m.id, m.ticket_id, m.direction, m.type, m.text, m.status, m.wa_message_id, m.content,
+                    m.reply_to_wamid, m.error_code, m.error_message, m.sent_at, m.created_at, m.updated_at,
+                    a.id AS a_id, a.name AS a_name,
+                    md.id AS md_id, md.mime_type, md.filename, md.state AS md_state,
+                    r.id AS r_id, r.text AS r_text, r.type AS r_type
+             FROM messages m
+             LEFT JOIN agents a ON a.id = m.author_id
+             LEFT JOIN media md ON md.id = m.media_id
+             LEFT JOIN messages r ON r.wa_message_id = m.reply_to_wamid
+             WHERE {condition} ORDER BY m.id"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql)).bind(value).fetch_all(&self.pool).await?;
+        rows.iter().map(message_from_row).collect()
+    }
+
+    /// A ticket's audit trail, oldest first.
+    pub async fn ticket_audit(&self, ticket_id: i64) -> Result<Vec<AuditEntry>> {
+        let rows: Vec<(i64, Option<i64>, Option<i64>, Option<String>, String, String, i64)> = sqlx::query_as(
+            "SELECT l.id, l.ticket_id, a.id, a.name, l.action, l.detail, l.created_at
+             FROM audit_log l LEFT JOIN agents a ON a.id = l.actor_id
+             WHERE l.ticket_id = $1 ORDER BY l.id",
+        )
+        .bind(ticket_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, ticket_id, a_id, a_name, action, detail, created_at)| AuditEntry {
+                id,
+                ticket_id,
+                actor: a_id.map(|id| AgentRef { id, name: a_name.unwrap_or_default() }),
+                action,
+                detail: parse_json(&detail),
+                created_at,
+            })
+            .collect())
+    }
+}
+
+fn message_from_row(row: &AnyRow) -> Result<Message> {
+    let a_id: Option<i64> = row.try_get("a_id")?;
+    let md_id: Option<i64> = row.try_get("md_id")?;
+    let reply_to: Option<String> = row.try_get("reply_to_wamid")?;
+    let error_code: Option<i64> = row.try_get("error_code")?;
+    let error_message: Option<String> = row.try_get("error_message")?;
+    let content: String = row.try_get("content")?;
+    Ok(Message {
+        id: row.try_get("id")?,
+        ticket_id: row.try_get("ticket_id")?,
+        direction: row.try_get("direction")?,
+        kind: row.try_get("type")?,
+        text: row.try_get("text")?,
+        status: row.try_get("status")?,
+        wa_message_id: row.try_get("wa_message_id")?,
+        media: match md_id {
+            Some(id) => {
+                let state: String = row.try_get("md_state")?;
+                Some(MediaRef {
+                    id,
+                    mime_type: row.try_get("mime_type")?,
+                    filename: row.try_get("filename")?,
+                    url: (state == "ready").then(|| format!("/api/v1/media/{id}")),
+                    state,
+                })
+            }
+            None => None,
+        },
+        content: parse_json(&content),
+        reply_to: match reply_to {
+            Some(wamid) => {
+                let r_text: Option<String> = row.try_get("r_text")?;
+                let r_type: Option<String> = row.try_get("r_type")?;
+                Some(ReplyRef {
+                    wa_message_id: wamid,
+                    message_id: row.try_get("r_id")?,
+                    preview: r_text.or(r_type.map(|t| format!("[{t}]"))),
+                })
+            }
+            None => None,
+        },
+        error: if error_code.is_some() || error_message.is_some() {
+            Some(MessageError {
+                code: error_code,
+                message: error_message.unwrap_or_default(),
+            })
+        } else {
+            None
+        },
+        author: match a_id {
+            Some(id) => Some(AgentRef { id, name: row.try_get("a_name")? }),
+            None => None,
+        },
+        sent_at: row.try_get("sent_at")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}

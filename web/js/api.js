@@ -1,0 +1,90 @@
+// Thin client for /api/v1. Every call carries the bearer token; errors come
+// back as ApiError carrying the server's {error:{code,message}} so views can
+// show the message as-is. A 401 anywhere means the session is gone: we notify
+// one listener (main.js) which sends the agent back to sign-in.
+import { getToken } from './session.js';
+
+export class ApiError extends Error {
+  constructor(status, code, message, body) {
+    super(message || `Request failed (${status})`);
+    this.status = status;
+    this.code = code || `http_${status}`;
+    this.body = body;
+  }
+}
+
+let onUnauthorized = () => {};
+export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
+
+export function authHeaders(extra = {}) {
+  const token = getToken();
+  return token ? { ...extra, Authorization: `Bearer ${token}` } : { ...extra };
+}
+
+async function request(method, path, { body, query, form, raw, signal } = {}) {
+  let url = `/api/v1${path}`;
+  if (query) {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v != null && v !== '') qs.set(k, String(v));
+    const s = qs.toString();
+    if (s) url += `?${s}`;
+  }
+  const headers = authHeaders({ Accept: 'application/json' });
+  let payload;
+  if (form) payload = form; // the browser sets the multipart boundary itself
+  else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(url, { method, headers, body: payload, signal });
+  } catch (err) {
+    if (err.name === 'AbortError') throw err;
+    throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection.');
+  }
+  if (res.status === 401 && path !== '/auth/login') {
+    onUnauthorized();
+  }
+  if (!res.ok) {
+    let data = null;
+    try { data = await res.json(); } catch { /* not JSON */ }
+    const e = data && data.error;
+    throw new ApiError(res.status, e && e.code, (e && e.message) || res.statusText, data);
+  }
+  if (raw) return res;
+  if (res.status === 204) return null;
+  const text = await res.text();
+  return text ? JSON.parse(text) : null;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  login: (email, password) => request('POST', '/auth/login', { body: { email, password } }),
+  logout: () => request('POST', '/auth/logout'),
+  me: () => request('GET', '/me'),
+
+  listTickets: (query, signal) => request('GET', '/tickets', { query, signal }),
+  getTicket: (id) => request('GET', `/tickets/${enc(id)}`),
+  patchTicket: (id, patch) => request('PATCH', `/tickets/${enc(id)}`, { body: patch }),
+  messages: (id) => request('GET', `/tickets/${enc(id)}/messages`),
+  sendMessage: (id, body) => request('POST', `/tickets/${enc(id)}/messages`, { body }),
+  addNote: (id, text) => request('POST', `/tickets/${enc(id)}/notes`, { body: { text } }),
+  retryMessage: (messageId) => request('POST', `/messages/${enc(messageId)}/retry`),
+  audit: (id) => request('GET', `/tickets/${enc(id)}/audit`),
+
+  getContact: (id) => request('GET', `/contacts/${enc(id)}`),
+  patchContact: (id, patch) => request('PATCH', `/contacts/${enc(id)}`, { body: patch }),
+
+  agents: () => request('GET', '/agents'),
+  teams: () => request('GET', '/teams'),
+
+  uploadMedia: (file) => {
+    const form = new FormData();
+    form.append('file', file, file.name);
+    return request('POST', '/media', { form });
+  },
+  /** Returns the raw Response so the caller can take a Blob. */
+  mediaResponse: (url) => request('GET', url.replace(/^\/api\/v1/, ''), { raw: true }),
+};

@@ -1,0 +1,181 @@
+// The one piece of shared state in the inbox. Views read it and subscribe to
+// the slices they render; api responses and the event stream write it through
+// the mutators below. Updates are immutable at the slice level so that views
+// can detect changes with a cheap reference comparison.
+import { matchesQuery, sortKey } from './query.js';
+
+const initialState = () => ({
+  agent: null, // signed-in agent {id,email,name,role}
+  connection: 'offline', // event stream: 'connecting' | 'live' | 'offline'
+  view: 'mine',
+  filters: { status: '', priority: '', label: '', team: '', assignee: '' },
+  list: { ids: [], nextCursor: null, loading: false, error: null, query: null },
+  tickets: {}, // id -> Ticket (anything we've seen: list, events, deep links)
+  selectedId: null,
+  messages: {}, // ticketId -> [Message] oldest first (only for opened tickets)
+  audit: {}, // ticketId -> [AuditEntry]
+  contacts: {}, // contactId -> Contact (full record from /contacts/{id})
+  agents: [],
+  teams: [],
+  seen: loadSeen(), // ticketId -> last_inbound_at the agent has seen (unread dot)
+  ui: { pane: 'list', contactOpen: false, helpOpen: false, navOpen: false },
+});
+
+let state = initialState();
+const listeners = new Set();
+
+export function getState() { return state; }
+
+/** subscribe(fn) → unsubscribe. fn(state, prev) runs after every update. */
+export function subscribe(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+/**
+ * watch(selector, fn): run fn(value, state) now and whenever selector's
+ * result changes (by reference). The usual way views hook in.
+ */
+export function watch(selector, fn) {
+  let last = selector(state);
+  fn(last, state);
+  return subscribe((s) => {
+    const next = selector(s);
+    if (next !== last) {
+      last = next;
+      fn(next, s);
+    }
+  });
+}
+
+export function update(patchOrFn) {
+  const prev = state;
+  const patch = typeof patchOrFn === 'function' ? patchOrFn(state) : patchOrFn;
+  if (!patch) return;
+  state = { ...state, ...patch };
+  for (const fn of [...listeners]) {
+    try { fn(state, prev); } catch (err) { console.error('store listener failed', err); }
+  }
+}
+
+export function reset() {
+  state = { ...initialState(), seen: state.seen };
+  update({});
+}
+
+export function setUi(patch) {
+  update((s) => ({ ui: { ...s.ui, ...patch } }));
+}
+
+// ---------- tickets ----------
+
+/**
+ * Merge tickets into the map. With `fromEvent`, also keep the visible list in
+ * step: insert tickets that now match the current view at their sorted place,
+ * drop those that no longer match, and move tickets with fresh activity up.
+ */
+export function upsertTickets(list, { fromEvent = false } = {}) {
+  if (!list.length) return;
+  update((s) => {
+    const tickets = { ...s.tickets };
+    for (const t of list) {
+      const old = tickets[t.id];
+      // Never let an older snapshot (e.g. a slow HTTP reply) overwrite a newer event.
+      if (old && old.updated_at > t.updated_at) continue;
+      tickets[t.id] = t;
+    }
+    if (!fromEvent || !s.list.query) return { tickets };
+    let ids = s.list.ids.slice();
+    for (const t of list) {
+      const fresh = tickets[t.id];
+      const at = ids.indexOf(t.id);
+      if (at >= 0) ids.splice(at, 1);
+      if (!matchesQuery(fresh, s.list.query, s.agent)) continue;
+      // Find the sorted position; a ticket older than everything loaded so far
+      // will arrive with "load more" instead, so don't append it out of order.
+      const key = sortKey(fresh);
+      let pos = ids.findIndex((id) => tickets[id] && sortKey(tickets[id]) < key);
+      if (pos < 0) {
+        if (s.list.nextCursor) continue;
+        pos = ids.length;
+      }
+      ids.splice(pos, 0, t.id);
+    }
+    return { tickets, list: { ...s.list, ids } };
+  });
+}
+
+export function setList(patch) {
+  update((s) => ({ list: { ...s.list, ...patch } }));
+}
+
+// ---------- messages ----------
+
+const STATUS_RANK = { queued: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
+
+/**
+ * Insert or replace messages for their tickets. `preferExisting` is used for
+ * HTTP responses (e.g. the 202 from sending) that may arrive after the event
+ * stream already told us the message was delivered: never move a tick backwards.
+ */
+export function upsertMessages(list, { preferExisting = false } = {}) {
+  if (!list.length) return;
+  update((s) => {
+    const messages = { ...s.messages };
+    for (const m of list) {
+      const current = messages[m.ticket_id];
+      if (!current) continue; // conversation not loaded; it will fetch fresh when opened
+      const idx = current.findIndex((x) => x.id === m.id);
+      const next = current.slice();
+      if (idx >= 0) {
+        const old = current[idx];
+        if (preferExisting && (STATUS_RANK[old.status] ?? -1) >= (STATUS_RANK[m.status] ?? -1)) continue;
+        next[idx] = m;
+      } else {
+        next.push(m);
+        // Keep oldest-first order even if events arrive out of order.
+        next.sort((a, b) => a.created_at - b.created_at || a.id - b.id);
+      }
+      messages[m.ticket_id] = next;
+    }
+    return { messages };
+  });
+}
+
+export function setMessages(ticketId, items) {
+  update((s) => ({ messages: { ...s.messages, [ticketId]: items } }));
+}
+
+export function setAudit(ticketId, items) {
+  update((s) => ({ audit: { ...s.audit, [ticketId]: items } }));
+}
+
+export function setContact(contact) {
+  update((s) => ({ contacts: { ...s.contacts, [contact.id]: contact } }));
+}
+
+// ---------- unread ----------
+
+const SEEN_KEY = 'parley.seen';
+
+function loadSeen() {
+  try { return JSON.parse(localStorage.getItem(SEEN_KEY)) || {}; } catch { return {}; }
+}
+
+/** The agent has looked at this ticket's latest inbound message. */
+export function markSeen(ticket) {
+  if (!ticket || !ticket.last_inbound_at) return;
+  if ((state.seen[ticket.id] || 0) >= ticket.last_inbound_at) return;
+  const seen = { ...state.seen, [ticket.id]: ticket.last_inbound_at };
+  try {
+    // Keep the map bounded: only the 500 most recently seen tickets.
+    const entries = Object.entries(seen).sort((a, b) => b[1] - a[1]).slice(0, 500);
+    localStorage.setItem(SEEN_KEY, JSON.stringify(Object.fromEntries(entries)));
+  } catch { /* storage full or blocked: the dot just comes back after reload */ }
+  update({ seen });
+}
+
+export function isUnread(ticket, seen = state.seen) {
+  if (!ticket || !ticket.last_inbound_at) return false;
+  return (seen[ticket.id] || 0) < ticket.last_inbound_at;
+}

@@ -1,0 +1,56 @@
+// The signed-in layout: top bar plus the four panes. Pane visibility on
+// narrow screens is driven by store.ui through classes on <body>.
+import { h } from '../util/dom.js';
+import { watch, setUi } from '../store.js';
+import { mountSidebar } from './sidebar.js';
+import { mountTicketList } from './ticket-list.js';
+import { mountConversation } from './conversation.js';
+import { mountContactPanel } from './contact-panel.js';
+import { mountShortcutsHelp } from './shortcuts-help.js';
+
+const CONNECTION_LABELS = { live: 'Live', connecting: 'Connecting…', offline: 'Offline, reconnecting…' };
+
+export function mountShell(root, { onSignOut }) {
+  const conn = h('span.connection', { role: 'status' });
+  const who = h('span.who');
+  const navToggle = h('button.btn.btn-icon.nav-toggle', {
+    type: 'button', 'aria-label': 'Views and filters', 'aria-controls': 'sidebar',
+    onclick: () => setUi({ navOpen: !document.body.classList.contains('nav-open') }),
+  }, '☰');
+  const top = h('header.topbar',
+    navToggle,
+    h('span.brand', h('span.logo', { 'aria-hidden': 'true' }, 'P'), 'Parley'),
+    h('span.spacer'),
+    conn,
+    who,
+    h('button.btn.btn-icon', { type: 'button', 'aria-label': 'Keyboard shortcuts', title: 'Keyboard shortcuts (?)', onclick: () => setUi({ helpOpen: true }) }, '?'),
+    h('button.btn.btn-small', { type: 'button', onclick: onSignOut }, 'Sign out'));
+
+  const sidebar = h('aside.sidebar#sidebar', { 'aria-label': 'Views and filters' });
+  const list = h('section.list-pane', { 'aria-labelledby': 'list-title' });
+  const conversation = h('main.conversation-pane', { 'aria-labelledby': 'conv-title' });
+  const contact = h('aside.contact-pane#contact-pane', { 'aria-labelledby': 'contact-title' });
+  const scrim = h('div.scrim', { onclick: () => setUi({ navOpen: false, contactOpen: false }) });
+  root.replaceChildren(top, h('div.layout', sidebar, list, conversation, contact, scrim));
+
+  mountSidebar(sidebar);
+  mountTicketList(list);
+  mountConversation(conversation);
+  mountContactPanel(contact);
+  const removeHelp = mountShortcutsHelp();
+
+  const unsubs = [
+    watch((s) => s.connection, (c) => {
+      conn.textContent = CONNECTION_LABELS[c] || c;
+      conn.dataset.state = c;
+    }),
+    watch((s) => s.agent, (a) => { who.textContent = a ? `${a.name} (${a.role})` : ''; }),
+    watch((s) => s.ui, (ui) => {
+      const b = document.body.classList;
+      b.toggle('pane-conversation', ui.pane === 'conversation');
+      b.toggle('contact-open', ui.contactOpen);
+      b.toggle('nav-open', ui.navOpen);
+    }),
+  ];
+  return () => { unsubs.forEach((u) => u()); removeHelp(); };
+}
