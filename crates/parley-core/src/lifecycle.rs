@@ -66,7 +66,9 @@ impl TicketStatus {
             Ok(to)
         } else {
             let hint = match (self, to) {
-                (Closed, _) => " (closed tickets are final; the customer's next message opens a new ticket)",
+                (Closed, _) => {
+                    " (closed tickets are final; the customer's next message opens a new ticket)"
+                }
                 (Resolved, _) => " (reopen it first: to in_progress, or to new if nobody owns it)",
                 (_, New) => " (only an assigned ticket nobody has worked on can go back to new)",
                 _ => "",
@@ -119,7 +121,9 @@ mod tests {
 
     #[test]
     fn the_happy_path_is_allowed() {
-        let path = [New, Assigned, InProgress, Pending, InProgress, Resolved, Closed];
+        let path = [
+            New, Assigned, InProgress, Pending, InProgress, Resolved, Closed,
+        ];
         for pair in path.windows(2) {
             assert_eq!(pair[0].transition(pair[1]), Ok(pair[1]), "{pair:?}");
         }
@@ -129,7 +133,10 @@ mod tests {
     fn closed_is_final_and_explains_itself() {
         for to in TicketStatus::ALL.iter().filter(|s| **s != Closed) {
             let err = Closed.transition(*to).unwrap_err();
-            assert!(err.to_string().contains("closed tickets are final"), "{err}");
+            assert!(
+                err.to_string().contains("closed tickets are final"),
+                "{err}"
+            );
         }
         assert_eq!(Closed.transition(Closed), Ok(Closed));
     }

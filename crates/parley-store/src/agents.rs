@@ -42,7 +42,9 @@ fn agent_from(row: AgentRow) -> Result<Agent> {
         id,
         email,
         name,
-        role: role.parse().map_err(|e| StoreError::Invalid(format!("{e}")))?,
+        role: role
+            .parse()
+            .map_err(|e| StoreError::Invalid(format!("{e}")))?,
         active: active != 0,
         created_at,
     })
@@ -52,7 +54,9 @@ impl Store {
     pub async fn create_agent(&self, a: &NewAgent, now: i64) -> Result<Agent> {
         let email = a.email.trim().to_lowercase();
         if !email.contains('@') {
-            return Err(StoreError::Invalid(format!("{email:?} is not an email address")));
+            return Err(StoreError::Invalid(format!(
+                "{email:?} is not an email address"
+            )));
         }
         if a.name.trim().is_empty() {
             return Err(StoreError::Invalid("an agent needs a name".into()));
@@ -70,9 +74,9 @@ impl Store {
         .await;
         match res.map_err(StoreError::from) {
             Ok((id,)) => self.get_agent(id).await,
-            Err(e) if e.is_unique_violation() => {
-                Err(StoreError::Conflict(format!("an agent with email {email} already exists")))
-            }
+            Err(e) if e.is_unique_violation() => Err(StoreError::Conflict(format!(
+                "an agent with email {email} already exists"
+            ))),
             Err(e) => Err(e),
         }
     }
@@ -97,7 +101,9 @@ impl Store {
     }
 
     pub async fn count_agents(&self) -> Result<i64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM agents").fetch_one(&self.pool).await?;
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM agents")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(n)
     }
 
@@ -108,12 +114,14 @@ impl Store {
         .bind(email.trim().to_lowercase())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|(id, email, name, role, active, created_at, password_hash)| {
-            Ok(AgentCredentials {
-                agent: agent_from((id, email, name, role, active, created_at))?,
-                password_hash,
-            })
-        })
+        row.map(
+            |(id, email, name, role, active, created_at, password_hash)| {
+                Ok(AgentCredentials {
+                    agent: agent_from((id, email, name, role, active, created_at))?,
+                    password_hash,
+                })
+            },
+        )
         .transpose()
     }
 
@@ -202,25 +210,33 @@ impl Store {
                 .fetch_one(&self.pool)
                 .await;
         match res.map_err(StoreError::from) {
-            Ok((id,)) => Ok(Team { id, name: name.into(), member_ids: vec![] }),
-            Err(e) if e.is_unique_violation() => Err(StoreError::Conflict(format!("a team named {name} already exists"))),
+            Ok((id,)) => Ok(Team {
+                id,
+                name: name.into(),
+                member_ids: vec![],
+            }),
+            Err(e) if e.is_unique_violation() => Err(StoreError::Conflict(format!(
+                "a team named {name} already exists"
+            ))),
             Err(e) => Err(e),
         }
     }
 
     pub async fn add_team_member(&self, team_id: i64, agent_id: i64) -> Result<()> {
         self.get_agent(agent_id).await?;
-        sqlx::query("INSERT INTO team_members (team_id, agent_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(team_id)
-            .bind(agent_id)
-            .execute(&self.pool)
-            .await
-            .map_err(|e| match StoreError::from(e) {
-                StoreError::Database(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => {
-                    StoreError::NotFound("team")
-                }
-                other => other,
-            })?;
+        sqlx::query(
+            "INSERT INTO team_members (team_id, agent_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(team_id)
+        .bind(agent_id)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Database(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => {
+                StoreError::NotFound("team")
+            }
+            other => other,
+        })?;
         Ok(())
     }
 
@@ -228,15 +244,20 @@ impl Store {
         let teams: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM teams ORDER BY name")
             .fetch_all(&self.pool)
             .await?;
-        let members: Vec<(i64, i64)> = sqlx::query_as("SELECT team_id, agent_id FROM team_members ORDER BY agent_id")
-            .fetch_all(&self.pool)
-            .await?;
+        let members: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT team_id, agent_id FROM team_members ORDER BY agent_id")
+                .fetch_all(&self.pool)
+                .await?;
         Ok(teams
             .into_iter()
             .map(|(id, name)| Team {
                 id,
                 name,
-                member_ids: members.iter().filter(|(t, _)| *t == id).map(|(_, a)| *a).collect(),
+                member_ids: members
+                    .iter()
+                    .filter(|(t, _)| *t == id)
+                    .map(|(_, a)| *a)
+                    .collect(),
             })
             .collect())
     }

@@ -14,12 +14,36 @@ pub struct ContactPatch {
     pub attributes: Option<Value>,
 }
 
-type ContactRow = (i64, Option<String>, Option<String>, Option<String>, Option<String>, String, Option<String>, i64, String, i64, i64);
+type ContactRow = (
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    i64,
+    String,
+    i64,
+    i64,
+);
 
 const CONTACT_SELECT: &str = "SELECT id, wa_id, user_id, name, username, tags, segment, vip, attributes, created_at, updated_at FROM contacts";
 
 fn contact_from(row: ContactRow) -> Contact {
-    let (id, wa_id, user_id, name, username, tags, segment, vip, attributes, created_at, updated_at) = row;
+    let (
+        id,
+        wa_id,
+        user_id,
+        name,
+        username,
+        tags,
+        segment,
+        vip,
+        attributes,
+        created_at,
+        updated_at,
+    ) = row;
     Contact {
         id,
         phone: phone_of(&wa_id),
@@ -40,10 +64,12 @@ fn contact_from(row: ContactRow) -> Contact {
 impl Store {
     /// A contact with all of its tickets, newest first.
     pub async fn get_contact(&self, id: i64) -> Result<Contact> {
-        let row: Option<ContactRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{CONTACT_SELECT} WHERE id = $1")))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<ContactRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{CONTACT_SELECT} WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         let mut c = contact_from(row.ok_or(StoreError::NotFound("contact"))?);
         let tickets: Vec<(i64, String, String, Option<String>, i64)> = sqlx::query_as(
             "SELECT id, status, priority, last_message_preview, created_at FROM tickets
@@ -68,7 +94,12 @@ impl Store {
     }
 
     /// Contacts by most recently updated, optionally matching a name or id.
-    pub async fn list_contacts(&self, search: Option<&str>, limit: i64, offset: i64) -> Result<Vec<Contact>> {
+    pub async fn list_contacts(
+        &self,
+        search: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Contact>> {
         let pattern = search.map(|s| format!("%{}%", s.trim().to_lowercase()));
         let rows: Vec<ContactRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{CONTACT_SELECT} WHERE ($1 IS NULL OR LOWER(COALESCE(name, '')) LIKE $1
@@ -83,17 +114,27 @@ impl Store {
         Ok(rows.into_iter().map(contact_from).collect())
     }
 
-    pub async fn update_contact(&self, id: i64, actor_id: i64, patch: &ContactPatch, now: i64) -> Result<Contact> {
+    pub async fn update_contact(
+        &self,
+        id: i64,
+        actor_id: i64,
+        patch: &ContactPatch,
+        now: i64,
+    ) -> Result<Contact> {
         let mut tx = self.begin_write().await?;
-        let row: Option<ContactRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{CONTACT_SELECT} WHERE id = $1")))
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let row: Option<ContactRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{CONTACT_SELECT} WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
         let c = contact_from(row.ok_or(StoreError::NotFound("contact"))?);
         if let Some(attrs) = &patch.attributes
             && !attrs.is_object()
         {
-            return Err(StoreError::Invalid("attributes must be a JSON object".into()));
+            return Err(StoreError::Invalid(
+                "attributes must be a JSON object".into(),
+            ));
         }
         let name = patch.name.clone().or(c.name.clone());
         let tags = patch.tags.clone().unwrap_or(c.tags.clone());
@@ -112,8 +153,16 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        crate::ingest::audit(&mut tx, None, Some(id), Some(actor_id), "contact_updated",
-            &serde_json::json!({"name": name, "tags": tags, "segment": segment, "vip": vip}), now).await?;
+        crate::ingest::audit(
+            &mut tx,
+            None,
+            Some(id),
+            Some(actor_id),
+            "contact_updated",
+            &serde_json::json!({"name": name, "tags": tags, "segment": segment, "vip": vip}),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         self.get_contact(id).await
     }

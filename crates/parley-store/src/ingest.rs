@@ -21,7 +21,10 @@ pub enum IngestItem {
     /// Something Meta sent that we could not read as a message or status
     /// (value-level errors, an item without an id). Kept in the audit trail
     /// with its raw JSON; the payload itself stays in the webhook log.
-    Unreadable { reason: String, raw: Value },
+    Unreadable {
+        reason: String,
+        raw: Value,
+    },
 }
 
 /// A customer's message, already parsed by the channel.
@@ -125,7 +128,11 @@ impl Store {
 
     /// Logged payloads not yet applied, oldest first, skipping ones that have
     /// failed `max_attempts` times (they stay in the log for an operator).
-    pub async fn pending_webhooks(&self, limit: i64, max_attempts: i64) -> Result<Vec<PendingWebhook>> {
+    pub async fn pending_webhooks(
+        &self,
+        limit: i64,
+        max_attempts: i64,
+    ) -> Result<Vec<PendingWebhook>> {
         let rows: Vec<(i64, String, i64)> = sqlx::query_as(
             "SELECT id, body, attempts FROM webhook_log
              WHERE processed_at IS NULL AND attempts < $1 ORDER BY id LIMIT $2",
@@ -155,22 +162,25 @@ impl Store {
 
     /// Records that applying a logged payload failed; it will be retried.
     pub async fn webhook_failed(&self, log_id: i64, error: &str) -> Result<()> {
-        sqlx::query("UPDATE webhook_log SET attempts = attempts + 1, last_error = $1 WHERE id = $2")
-            .bind(error)
-            .bind(log_id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE webhook_log SET attempts = attempts + 1, last_error = $1 WHERE id = $2",
+        )
+        .bind(error)
+        .bind(log_id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
-    /// Applies every item of one logged payload and marks it processed, all in
-    /// one transaction.
+    /// Applies every item of one logged payload and marks it processed
+    /// (when `log_id` is given), all in one transaction.
     pub async fn apply_webhook(
         &self,
-        log_id: i64,
+        log_id: impl Into<Option<i64>>,
         items: Vec<IngestItem>,
         now: i64,
     ) -> Result<Vec<IngestOutcome>> {
+        let log_id: Option<i64> = log_id.into();
         let mut tx = self.begin_write().await?;
         let mut outcomes = Vec::with_capacity(items.len());
         for item in items {
@@ -178,18 +188,28 @@ impl Store {
                 IngestItem::Message(m) => apply_message(&mut tx, *m, now).await?,
                 IngestItem::Status(s) => apply_status(&mut tx, s, now).await?,
                 IngestItem::Unreadable { reason, raw } => {
-                    audit(&mut tx, None, None, None, "webhook_item_unreadable",
-                        &json!({"reason": reason, "raw": raw, "webhook_log_id": log_id}), now).await?;
+                    audit(
+                        &mut tx,
+                        None,
+                        None,
+                        None,
+                        "webhook_item_unreadable",
+                        &json!({"reason": reason, "raw": raw, "webhook_log_id": log_id}),
+                        now,
+                    )
+                    .await?;
                     IngestOutcome::Unreadable
                 }
             };
             outcomes.push(outcome);
         }
-        sqlx::query("UPDATE webhook_log SET processed_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(log_id)
-            .execute(&mut *tx)
-            .await?;
+        if let Some(log_id) = log_id {
+            sqlx::query("UPDATE webhook_log SET processed_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(log_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(outcomes)
     }
@@ -200,10 +220,11 @@ async fn apply_message(
     m: InboundMessage,
     now: i64,
 ) -> Result<IngestOutcome> {
-    let existing: Option<(i64,)> = sqlx::query_as("SELECT id FROM messages WHERE wa_message_id = $1")
-        .bind(&m.wa_message_id)
-        .fetch_optional(&mut **tx)
-        .await?;
+    let existing: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM messages WHERE wa_message_id = $1")
+            .bind(&m.wa_message_id)
+            .fetch_optional(&mut **tx)
+            .await?;
     if existing.is_some() {
         return Ok(IngestOutcome::DuplicateMessage);
     }
@@ -273,30 +294,52 @@ async fn upsert_contact(
             m.wa_message_id
         )));
     }
-    type Row = (i64, Option<String>, Option<String>, Option<String>, Option<String>);
+    type Row = (
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
     let mut found: Option<Row> = None;
     if let Some(uid) = user_id {
-        found = sqlx::query_as("SELECT id, wa_id, user_id, name, username FROM contacts WHERE user_id = $1")
-            .bind(uid)
-            .fetch_optional(&mut **tx)
-            .await?;
+        found = sqlx::query_as(
+            "SELECT id, wa_id, user_id, name, username FROM contacts WHERE user_id = $1",
+        )
+        .bind(uid)
+        .fetch_optional(&mut **tx)
+        .await?;
     }
     if found.is_none()
         && let Some(w) = wa_id
     {
-        found = sqlx::query_as("SELECT id, wa_id, user_id, name, username FROM contacts WHERE wa_id = $1")
-            .bind(w)
-            .fetch_optional(&mut **tx)
-            .await?;
+        found = sqlx::query_as(
+            "SELECT id, wa_id, user_id, name, username FROM contacts WHERE wa_id = $1",
+        )
+        .bind(w)
+        .fetch_optional(&mut **tx)
+        .await?;
     }
     match found {
         Some((id, old_wa, old_uid, old_name, old_username)) => {
-            let new_wa = if old_wa.is_none() { wa_id.map(str::to_string) } else { old_wa.clone() };
-            let new_uid = if old_uid.is_none() { user_id.map(str::to_string) } else { old_uid.clone() };
+            let new_wa = if old_wa.is_none() {
+                wa_id.map(str::to_string)
+            } else {
+                old_wa.clone()
+            };
+            let new_uid = if old_uid.is_none() {
+                user_id.map(str::to_string)
+            } else {
+                old_uid.clone()
+            };
             let new_name = m.profile_name.clone().or(old_name.clone());
             let new_username = m.username.clone().or(old_username.clone());
-            if (new_wa.clone(), new_uid.clone(), new_name.clone(), new_username.clone())
-                != (old_wa, old_uid, old_name, old_username)
+            if (
+                new_wa.clone(),
+                new_uid.clone(),
+                new_name.clone(),
+                new_username.clone(),
+            ) != (old_wa, old_uid, old_name, old_username)
             {
                 let fill = sqlx::query(
                     "UPDATE contacts SET wa_id = $1, user_id = $2, name = $3, username = $4, updated_at = $5 WHERE id = $6",
@@ -333,8 +376,16 @@ async fn upsert_contact(
             .bind(now)
             .fetch_one(&mut **tx)
             .await?;
-            audit(tx, None, Some(id), None, "contact_created",
-                &json!({"wa_id": wa_id, "user_id": user_id}), now).await?;
+            audit(
+                tx,
+                None,
+                Some(id),
+                None,
+                "contact_created",
+                &json!({"wa_id": wa_id, "user_id": user_id}),
+                now,
+            )
+            .await?;
             Ok(id)
         }
     }
@@ -349,13 +400,18 @@ async fn move_contact_identity(
     now: i64,
 ) -> Result<()> {
     for (col, new) in [("wa_id", &m.new_wa_id), ("user_id", &m.new_user_id)] {
-        let Some(new) = new.as_deref().filter(|s| !s.is_empty()) else { continue };
+        let Some(new) = new.as_deref().filter(|s| !s.is_empty()) else {
+            continue;
+        };
         let select = if col == "wa_id" {
             "SELECT id FROM contacts WHERE wa_id = $1"
         } else {
             "SELECT id FROM contacts WHERE user_id = $1"
         };
-        let other: Option<(i64,)> = sqlx::query_as(select).bind(new).fetch_optional(&mut **tx).await?;
+        let other: Option<(i64,)> = sqlx::query_as(select)
+            .bind(new)
+            .fetch_optional(&mut **tx)
+            .await?;
         match other {
             Some((other_id,)) if other_id == contact_id => continue,
             Some((other_id,)) => {
@@ -371,9 +427,21 @@ async fn move_contact_identity(
                 } else {
                     "UPDATE contacts SET user_id = NULL, updated_at = $2 WHERE id = $1"
                 };
-                sqlx::query(clear).bind(other_id).bind(now).execute(&mut **tx).await?;
-                audit(tx, None, Some(contact_id), None, "contact_merged",
-                    &json!({"merged_contact_id": other_id, "via": col}), now).await?;
+                sqlx::query(clear)
+                    .bind(other_id)
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await?;
+                audit(
+                    tx,
+                    None,
+                    Some(contact_id),
+                    None,
+                    "contact_merged",
+                    &json!({"merged_contact_id": other_id, "via": col}),
+                    now,
+                )
+                .await?;
             }
             None => {}
         }
@@ -382,9 +450,22 @@ async fn move_contact_identity(
         } else {
             "UPDATE contacts SET user_id = $1, updated_at = $2 WHERE id = $3"
         };
-        sqlx::query(update).bind(new).bind(now).bind(contact_id).execute(&mut **tx).await?;
-        audit(tx, None, Some(contact_id), None, "contact_identity_changed",
-            &json!({"field": col, "new": new}), now).await?;
+        sqlx::query(update)
+            .bind(new)
+            .bind(now)
+            .bind(contact_id)
+            .execute(&mut **tx)
+            .await?;
+        audit(
+            tx,
+            None,
+            Some(contact_id),
+            None,
+            "contact_identity_changed",
+            &json!({"field": col, "new": new}),
+            now,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -406,7 +487,9 @@ async fn ticket_for_message(
     .await?;
 
     if let Some((id, status, assignee, last_message_at, last_inbound_at)) = latest {
-        let status: TicketStatus = status.parse().map_err(|e| StoreError::Invalid(format!("{e}")))?;
+        let status: TicketStatus = status
+            .parse()
+            .map_err(|e| StoreError::Invalid(format!("{e}")))?;
         let next = if m.reopens {
             status.on_customer_message(assignee.is_some())
         } else {
@@ -431,8 +514,16 @@ async fn ticket_for_message(
             .execute(&mut **tx)
             .await?;
             if next != status {
-                audit(tx, Some(id), Some(contact_id), None, "status_changed",
-                    &json!({"from": status, "to": next, "reason": "customer wrote"}), now).await?;
+                audit(
+                    tx,
+                    Some(id),
+                    Some(contact_id),
+                    None,
+                    "status_changed",
+                    &json!({"from": status, "to": next, "reason": "customer wrote"}),
+                    now,
+                )
+                .await?;
             }
             return Ok((id, false));
         }
@@ -453,8 +544,16 @@ async fn ticket_for_message(
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;
-    audit(tx, Some(id), Some(contact_id), None, "ticket_created",
-        &json!({"wa_message_id": m.wa_message_id, "phone_number_id": m.phone_number_id}), now).await?;
+    audit(
+        tx,
+        Some(id),
+        Some(contact_id),
+        None,
+        "ticket_created",
+        &json!({"wa_message_id": m.wa_message_id, "phone_number_id": m.phone_number_id}),
+        now,
+    )
+    .await?;
     Ok((id, true))
 }
 
@@ -482,10 +581,25 @@ async fn apply_status(
     let Ok(incoming) = s.status.parse::<DeliveryStatus>() else {
         return Ok(IngestOutcome::StatusRecorded);
     };
-    Ok(match crate::outbox::advance_message_status(tx, &s.wa_message_id, incoming, s.error_code, s.error_message.as_deref(), now).await? {
-        Some((ticket_id, message_id, status)) => IngestOutcome::Status { ticket_id, message_id, status },
-        None => IngestOutcome::StatusRecorded,
-    })
+    Ok(
+        match crate::outbox::advance_message_status(
+            tx,
+            &s.wa_message_id,
+            incoming,
+            s.error_code,
+            s.error_message.as_deref(),
+            now,
+        )
+        .await?
+        {
+            Some((ticket_id, message_id, status)) => IngestOutcome::Status {
+                ticket_id,
+                message_id,
+                status,
+            },
+            None => IngestOutcome::StatusRecorded,
+        },
+    )
 }
 
 /// Appends to the audit trail: who (actor; `None` = Parley itself), what, when.

@@ -20,7 +20,9 @@ mod tickets;
 pub use agents::{NewAgent, TokenKind};
 pub use contacts::ContactPatch;
 pub use error::StoreError;
-pub use ingest::{InboundMedia, InboundMessage, IngestItem, IngestOutcome, PendingWebhook, StatusReport};
+pub use ingest::{
+    InboundMedia, InboundMessage, IngestItem, IngestOutcome, PendingWebhook, StatusReport,
+};
 pub use media::NewMedia;
 pub use models::*;
 pub use outbox::{OutboxRow, ReplyDraft};
@@ -57,7 +59,9 @@ impl FromStr for SqliteSync {
         match s.to_ascii_lowercase().as_str() {
             "full" => Ok(SqliteSync::Full),
             "normal" => Ok(SqliteSync::Normal),
-            _ => Err(format!("unknown sqlite sync mode {s:?}; expected full or normal")),
+            _ => Err(format!(
+                "unknown sqlite sync mode {s:?}; expected full or normal"
+            )),
         }
     }
 }
@@ -71,7 +75,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("backend", &self.backend).finish()
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish()
     }
 }
 
@@ -79,7 +85,10 @@ impl Store {
     /// Opens (creating if needed) `parley.db` inside `data_dir`.
     pub async fn open_sqlite(data_dir: &Path, sync: SqliteSync) -> Result<Store> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
-            StoreError::Config(format!("cannot create data dir {}: {e}", data_dir.display()))
+            StoreError::Config(format!(
+                "cannot create data dir {}: {e}",
+                data_dir.display()
+            ))
         })?;
         let url = format!("sqlite://{}?mode=rwc", data_dir.join("parley.db").display());
         Store::connect_with(&url, sync).await
@@ -93,14 +102,23 @@ impl Store {
     /// Connects without running migrations (for tooling and test setup).
     pub async fn connect_unmigrated(url: &str) -> Result<Store> {
         install_default_drivers();
-        let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
-        let pool = AnyPoolOptions::new().max_connections(2).connect(url).await?;
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(2)
+            .connect(url)
+            .await?;
         Ok(Store { pool, backend })
     }
 
     /// Runs one statement as is (schema setup in tests and tools).
     pub async fn execute_raw(&self, sql: &str) -> Result<()> {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(&self.pool).await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -154,7 +172,11 @@ impl Store {
     async fn migrate(&self) -> Result<()> {
         match self.backend {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
-            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&self.pool).await?,
+            Backend::Postgres => {
+                sqlx::migrate!("migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
         }
         Ok(())
     }

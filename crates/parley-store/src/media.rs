@@ -13,7 +13,18 @@ pub struct NewMedia {
     pub size: i64,
 }
 
-type MediaRow = (i64, Option<String>, Option<String>, Option<String>, Option<i64>, Option<String>, String, i64, Option<String>, i64);
+type MediaRow = (
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    String,
+    i64,
+    Option<String>,
+    i64,
+);
 
 fn media_from(r: MediaRow) -> Media {
     Media {
@@ -30,8 +41,7 @@ fn media_from(r: MediaRow) -> Media {
     }
 }
 
-const MEDIA_SELECT: &str =
-    "SELECT id, sha256, mime_type, filename, size, wa_media_id, state, attempts, last_error, created_at FROM media";
+const MEDIA_SELECT: &str = "SELECT id, sha256, mime_type, filename, size, wa_media_id, state, attempts, last_error, created_at FROM media";
 
 impl Store {
     /// Records an agent's upload (ready at once; sent to Meta when used).
@@ -51,10 +61,11 @@ impl Store {
     }
 
     pub async fn get_media(&self, id: i64) -> Result<Media> {
-        let row: Option<MediaRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{MEDIA_SELECT} WHERE id = $1")))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<MediaRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{MEDIA_SELECT} WHERE id = $1")))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(media_from).ok_or(StoreError::NotFound("media"))
     }
 
@@ -86,7 +97,12 @@ impl Store {
     }
 
     /// A failed download: retried at `next_attempt_at`, or given up (`None`).
-    pub async fn media_download_failed(&self, id: i64, error: &str, next_attempt_at: Option<i64>) -> Result<()> {
+    pub async fn media_download_failed(
+        &self,
+        id: i64,
+        error: &str,
+        next_attempt_at: Option<i64>,
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE media SET attempts = attempts + 1, last_error = $1,
                     state = CASE WHEN $2 IS NULL THEN 'failed' ELSE 'pending' END,
@@ -102,10 +118,11 @@ impl Store {
 
     /// The message a media record belongs to, for publishing an update.
     pub async fn message_id_for_media(&self, media_id: i64) -> Result<Option<i64>> {
-        let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM messages WHERE media_id = $1 ORDER BY id LIMIT 1")
-            .bind(media_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM messages WHERE media_id = $1 ORDER BY id LIMIT 1")
+                .bind(media_id)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row.map(|(id,)| id))
     }
 }

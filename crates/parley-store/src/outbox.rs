@@ -48,20 +48,37 @@ impl Store {
         now: i64,
     ) -> Result<i64> {
         let mut tx = self.begin_write().await?;
-        let row: Option<(String, Option<i64>, String, Option<String>, Option<String>, Option<i64>, i64)> =
-            sqlx::query_as(
-                "SELECT t.status, t.last_inbound_at, t.phone_number_id, c.wa_id, c.user_id,
+        let row: Option<(
+            String,
+            Option<i64>,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+            i64,
+        )> = sqlx::query_as(
+            "SELECT t.status, t.last_inbound_at, t.phone_number_id, c.wa_id, c.user_id,
                         t.first_response_at, t.contact_id
                  FROM tickets t JOIN contacts c ON c.id = t.contact_id WHERE t.id = $1",
-            )
-            .bind(ticket_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some((status, last_inbound_at, phone_number_id, wa_id, user_id, first_response_at, contact_id)) = row
+        )
+        .bind(ticket_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((
+            status,
+            last_inbound_at,
+            phone_number_id,
+            wa_id,
+            user_id,
+            first_response_at,
+            contact_id,
+        )) = row
         else {
             return Err(StoreError::NotFound("ticket"));
         };
-        let status: TicketStatus = status.parse().map_err(|e| StoreError::Invalid(format!("{e}")))?;
+        let status: TicketStatus = status
+            .parse()
+            .map_err(|e| StoreError::Invalid(format!("{e}")))?;
         if status == TicketStatus::Closed {
             return Err(StoreError::Conflict(
                 "the ticket is closed; the customer's next message opens a new ticket".into(),
@@ -70,10 +87,9 @@ impl Store {
         if draft.requires_window && !window::is_open(last_inbound_at, now) {
             return Err(StoreError::WindowClosed);
         }
-        let recipient = wa_id
-            .filter(|w| !w.is_empty())
-            .or(user_id)
-            .ok_or_else(|| StoreError::Invalid("the contact has no WhatsApp id to send to".into()))?;
+        let recipient = wa_id.filter(|w| !w.is_empty()).or(user_id).ok_or_else(|| {
+            StoreError::Invalid("the contact has no WhatsApp id to send to".into())
+        })?;
 
         let (message_id,): (i64,) = sqlx::query_as(
             "INSERT INTO messages (ticket_id, direction, type, text, content, status, reply_to_wamid,
@@ -103,7 +119,10 @@ impl Store {
         .await?;
 
         let next = status.transition(status.on_agent_reply())?;
-        let preview = draft.text.clone().unwrap_or_else(|| format!("[{}]", draft.kind));
+        let preview = draft
+            .text
+            .clone()
+            .unwrap_or_else(|| format!("[{}]", draft.kind));
         sqlx::query(
             "UPDATE tickets SET status = $1, first_response_at = $2, last_message_preview = $3,
                     last_message_at = $4, updated_at = $4 WHERE id = $5",
@@ -116,8 +135,16 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if next != status {
-            audit(&mut tx, Some(ticket_id), Some(contact_id), Some(author_id), "status_changed",
-                &json!({"from": status, "to": next, "reason": "agent replied"}), now).await?;
+            audit(
+                &mut tx,
+                Some(ticket_id),
+                Some(contact_id),
+                Some(author_id),
+                "status_changed",
+                &json!({"from": status, "to": next, "reason": "agent replied"}),
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(message_id)
@@ -141,16 +168,27 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, message_id, ticket_id, phone_number_id, recipient, payload, attempts, created_at)| OutboxRow {
-                id,
-                message_id,
-                ticket_id,
-                phone_number_id,
-                recipient,
-                payload: parse_json(&payload),
-                attempts,
-                created_at,
-            })
+            .map(
+                |(
+                    id,
+                    message_id,
+                    ticket_id,
+                    phone_number_id,
+                    recipient,
+                    payload,
+                    attempts,
+                    created_at,
+                )| OutboxRow {
+                    id,
+                    message_id,
+                    ticket_id,
+                    phone_number_id,
+                    recipient,
+                    payload: parse_json(&payload),
+                    attempts,
+                    created_at,
+                },
+            )
             .collect())
     }
 
@@ -172,7 +210,12 @@ impl Store {
 
     /// Meta accepted the reply: record its WhatsApp id and apply any status
     /// webhooks that raced ahead of this call. Returns the message's status.
-    pub async fn outbox_sent(&self, row: &OutboxRow, wa_message_id: &str, now: i64) -> Result<DeliveryStatus> {
+    pub async fn outbox_sent(
+        &self,
+        row: &OutboxRow,
+        wa_message_id: &str,
+        now: i64,
+    ) -> Result<DeliveryStatus> {
         let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE outbox SET state = 'done', attempts = attempts + 1, last_error = NULL, updated_at = $1 WHERE id = $2")
             .bind(now)
@@ -194,7 +237,15 @@ impl Store {
         let mut status = DeliveryStatus::Sent;
         for (s, code, msg) in early {
             if let Ok(incoming) = s.parse::<DeliveryStatus>()
-                && let Some((_, _, st)) = advance_message_status(&mut tx, wa_message_id, incoming, code, msg.as_deref(), now).await?
+                && let Some((_, _, st)) = advance_message_status(
+                    &mut tx,
+                    wa_message_id,
+                    incoming,
+                    code,
+                    msg.as_deref(),
+                    now,
+                )
+                .await?
             {
                 status = st;
             }
@@ -204,7 +255,13 @@ impl Store {
     }
 
     /// A retryable failure: try again at `next_attempt_at`.
-    pub async fn outbox_retry(&self, row: &OutboxRow, next_attempt_at: i64, error: &str, now: i64) -> Result<()> {
+    pub async fn outbox_retry(
+        &self,
+        row: &OutboxRow,
+        next_attempt_at: i64,
+        error: &str,
+        now: i64,
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2, updated_at = $3 WHERE id = $4",
         )
@@ -218,7 +275,13 @@ impl Store {
     }
 
     /// A permanent failure: the message is failed with Meta's reason.
-    pub async fn outbox_failed(&self, row: &OutboxRow, code: Option<i64>, error: &str, now: i64) -> Result<()> {
+    pub async fn outbox_failed(
+        &self,
+        row: &OutboxRow,
+        code: Option<i64>,
+        error: &str,
+        now: i64,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = $1, updated_at = $2 WHERE id = $3")
             .bind(error)
@@ -243,17 +306,18 @@ impl Store {
     /// new message). Returns the ticket id.
     pub async fn retry_message(&self, message_id: i64, now: i64) -> Result<i64> {
         let mut tx = self.begin_write().await?;
-        let row: Option<(i64, Option<String>, String)> = sqlx::query_as(
-            "SELECT ticket_id, status, direction FROM messages WHERE id = $1",
-        )
-        .bind(message_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let row: Option<(i64, Option<String>, String)> =
+            sqlx::query_as("SELECT ticket_id, status, direction FROM messages WHERE id = $1")
+                .bind(message_id)
+                .fetch_optional(&mut *tx)
+                .await?;
         let Some((ticket_id, status, direction)) = row else {
             return Err(StoreError::NotFound("message"));
         };
         if direction != "outbound" || status.as_deref() != Some("failed") {
-            return Err(StoreError::Conflict("only a failed outbound message can be retried".into()));
+            return Err(StoreError::Conflict(
+                "only a failed outbound message can be retried".into(),
+            ));
         }
         let updated = sqlx::query(
             "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, updated_at = $1

@@ -38,7 +38,8 @@ pub struct TicketPatch {
     pub labels: Option<Vec<String>>,
 }
 
-const TICKET_SELECT: &str = "SELECT t.id, t.status, t.priority, t.phone_number_id, t.last_message_preview,
+const TICKET_SELECT: &str =
+    "SELECT t.id, t.status, t.priority, t.phone_number_id, t.last_message_preview,
         t.last_message_at, t.last_inbound_at, t.first_response_at, t.resolved_at, t.closed_at,
         t.created_at, t.updated_at, c.id AS c_id, c.wa_id, c.user_id, c.name AS c_name,
         a.id AS a_id, a.name AS a_name, tm.id AS tm_id, tm.name AS tm_name
@@ -61,8 +62,12 @@ fn ticket_from_row(row: &AnyRow, now: i64) -> Result<Ticket> {
     let tm_id: Option<i64> = row.try_get("tm_id")?;
     Ok(Ticket {
         id: row.try_get("id")?,
-        status: status.parse().map_err(|e| StoreError::Invalid(format!("{e}")))?,
-        priority: priority.parse().map_err(|e| StoreError::Invalid(format!("{e}")))?,
+        status: status
+            .parse()
+            .map_err(|e| StoreError::Invalid(format!("{e}")))?,
+        priority: priority
+            .parse()
+            .map_err(|e| StoreError::Invalid(format!("{e}")))?,
         contact: ContactRef {
             id: row.try_get("c_id")?,
             phone: phone_of(&wa_id),
@@ -71,11 +76,17 @@ fn ticket_from_row(row: &AnyRow, now: i64) -> Result<Ticket> {
             name: row.try_get("c_name")?,
         },
         assignee: match a_id {
-            Some(id) => Some(AgentRef { id, name: row.try_get("a_name")? }),
+            Some(id) => Some(AgentRef {
+                id,
+                name: row.try_get("a_name")?,
+            }),
             None => None,
         },
         team: match tm_id {
-            Some(id) => Some(TeamRef { id, name: row.try_get("tm_name")? }),
+            Some(id) => Some(TeamRef {
+                id,
+                name: row.try_get("tm_name")?,
+            }),
             None => None,
         },
         labels: Vec::new(),
@@ -96,7 +107,10 @@ fn ticket_from_row(row: &AnyRow, now: i64) -> Result<Ticket> {
 fn parse_cursor(cursor: &str) -> Result<(i64, i64)> {
     let bad = || StoreError::Invalid(format!("invalid cursor {cursor:?}"));
     let (at, id) = cursor.split_once('.').ok_or_else(bad)?;
-    Ok((at.parse().map_err(|_| bad())?, id.parse().map_err(|_| bad())?))
+    Ok((
+        at.parse().map_err(|_| bad())?,
+        id.parse().map_err(|_| bad())?,
+    ))
 }
 
 impl Store {
@@ -118,14 +132,20 @@ impl Store {
         }
         match filter.assignee {
             Some(None) => clauses.push("t.assignee_id IS NULL".into()),
-            Some(Some(id)) => clauses.push(format!("t.assignee_id = {}", next(&mut binds, Bind::Int(id)))),
+            Some(Some(id)) => clauses.push(format!(
+                "t.assignee_id = {}",
+                next(&mut binds, Bind::Int(id))
+            )),
             None => {}
         }
         if let Some(team) = filter.team_id {
             clauses.push(format!("t.team_id = {}", next(&mut binds, Bind::Int(team))));
         }
         if let Some(p) = filter.priority {
-            clauses.push(format!("t.priority = {}", next(&mut binds, Bind::Text(p.as_str().into()))));
+            clauses.push(format!(
+                "t.priority = {}",
+                next(&mut binds, Bind::Text(p.as_str().into()))
+            ));
         }
         if let Some(label) = &filter.label {
             clauses.push(format!(
@@ -140,7 +160,9 @@ impl Store {
             let (at, id) = parse_cursor(cursor)?;
             let a = next(&mut binds, Bind::Int(at));
             let b = next(&mut binds, Bind::Int(id));
-            clauses.push(format!("(t.last_message_at < {a} OR (t.last_message_at = {a} AND t.id < {b}))"));
+            clauses.push(format!(
+                "(t.last_message_at < {a} OR (t.last_message_at = {a} AND t.id < {b}))"
+            ));
         }
         if !clauses.is_empty() {
             sql.push_str(" WHERE ");
@@ -166,7 +188,9 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         let next_cursor = if items.len() as i64 > limit {
             items.truncate(limit as usize);
-            items.last().map(|t| format!("{}.{}", t.last_message_at, t.id))
+            items
+                .last()
+                .map(|t| format!("{}.{}", t.last_message_at, t.id))
         } else {
             None
         };
@@ -186,7 +210,9 @@ impl Store {
             "SELECT ticket_id, label FROM ticket_labels WHERE ticket_id IN ({}) ORDER BY label",
             ids.join(",")
         );
-        let rows: Vec<(i64, String)> = sqlx::query_as(AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+        let rows: Vec<(i64, String)> = sqlx::query_as(AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
         let mut by_ticket: HashMap<i64, Vec<String>> = HashMap::new();
         for (id, label) in rows {
             by_ticket.entry(id).or_default().push(label);
@@ -212,7 +238,13 @@ impl Store {
 
     /// Applies an agent's change, validating the lifecycle and recording each
     /// change in the audit trail, in one transaction.
-    pub async fn update_ticket(&self, id: i64, actor_id: i64, patch: &TicketPatch, now: i64) -> Result<()> {
+    pub async fn update_ticket(
+        &self,
+        id: i64,
+        actor_id: i64,
+        patch: &TicketPatch,
+        now: i64,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let row: Option<(String, String, Option<i64>, Option<i64>, i64)> = sqlx::query_as(
             "SELECT status, priority, assignee_id, team_id, contact_id FROM tickets WHERE id = $1",
@@ -223,7 +255,9 @@ impl Store {
         let Some((status, priority, assignee, team, contact_id)) = row else {
             return Err(StoreError::NotFound("ticket"));
         };
-        let mut status: TicketStatus = status.parse().map_err(|e| StoreError::Invalid(format!("{e}")))?;
+        let mut status: TicketStatus = status
+            .parse()
+            .map_err(|e| StoreError::Invalid(format!("{e}")))?;
         let old_status = status;
         let actor = Some(actor_id);
 
@@ -231,16 +265,21 @@ impl Store {
             && new_assignee != assignee
         {
             if let Some(agent) = new_assignee {
-                let ok: Option<(i64,)> = sqlx::query_as("SELECT id FROM agents WHERE id = $1 AND active = 1")
-                    .bind(agent)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                let ok: Option<(i64,)> =
+                    sqlx::query_as("SELECT id FROM agents WHERE id = $1 AND active = 1")
+                        .bind(agent)
+                        .fetch_optional(&mut *tx)
+                        .await?;
                 if ok.is_none() {
-                    return Err(StoreError::Invalid(format!("agent {agent} does not exist or is inactive")));
+                    return Err(StoreError::Invalid(format!(
+                        "agent {agent} does not exist or is inactive"
+                    )));
                 }
             }
             if status == TicketStatus::Closed {
-                return Err(StoreError::Conflict("a closed ticket cannot be reassigned".into()));
+                return Err(StoreError::Conflict(
+                    "a closed ticket cannot be reassigned".into(),
+                ));
             }
             status = status.transition(status.on_assignment(new_assignee.is_some()))?;
             sqlx::query("UPDATE tickets SET assignee_id = $1 WHERE id = $2")
@@ -248,9 +287,20 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            audit(&mut tx, Some(id), Some(contact_id), actor,
-                if new_assignee.is_some() { "assigned" } else { "unassigned" },
-                &json!({"from": assignee, "to": new_assignee}), now).await?;
+            audit(
+                &mut tx,
+                Some(id),
+                Some(contact_id),
+                actor,
+                if new_assignee.is_some() {
+                    "assigned"
+                } else {
+                    "unassigned"
+                },
+                &json!({"from": assignee, "to": new_assignee}),
+                now,
+            )
+            .await?;
         }
         if let Some(new_team) = patch.team_id
             && new_team != team
@@ -269,8 +319,16 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            audit(&mut tx, Some(id), Some(contact_id), actor, "team_changed",
-                &json!({"from": team, "to": new_team}), now).await?;
+            audit(
+                &mut tx,
+                Some(id),
+                Some(contact_id),
+                actor,
+                "team_changed",
+                &json!({"from": team, "to": new_team}),
+                now,
+            )
+            .await?;
         }
         if let Some(p) = patch.priority
             && p.as_str() != priority
@@ -280,8 +338,16 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            audit(&mut tx, Some(id), Some(contact_id), actor, "priority_changed",
-                &json!({"from": priority, "to": p}), now).await?;
+            audit(
+                &mut tx,
+                Some(id),
+                Some(contact_id),
+                actor,
+                "priority_changed",
+                &json!({"from": priority, "to": p}),
+                now,
+            )
+            .await?;
         }
         if let Some(to) = patch.status {
             status = status.transition(to)?;
@@ -298,8 +364,16 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            audit(&mut tx, Some(id), Some(contact_id), actor, "status_changed",
-                &json!({"from": old_status, "to": status}), now).await?;
+            audit(
+                &mut tx,
+                Some(id),
+                Some(contact_id),
+                actor,
+                "status_changed",
+                &json!({"from": old_status, "to": status}),
+                now,
+            )
+            .await?;
         }
         if let Some(labels) = &patch.labels {
             let wanted: BTreeSet<String> = labels
@@ -308,12 +382,15 @@ impl Store {
                 .filter(|l| !l.is_empty())
                 .collect();
             if let Some(bad) = wanted.iter().find(|l| l.chars().count() > 64) {
-                return Err(StoreError::Invalid(format!("label {bad:?} is longer than 64 characters")));
+                return Err(StoreError::Invalid(format!(
+                    "label {bad:?} is longer than 64 characters"
+                )));
             }
-            let current: Vec<(String,)> = sqlx::query_as("SELECT label FROM ticket_labels WHERE ticket_id = $1")
-                .bind(id)
-                .fetch_all(&mut *tx)
-                .await?;
+            let current: Vec<(String,)> =
+                sqlx::query_as("SELECT label FROM ticket_labels WHERE ticket_id = $1")
+                    .bind(id)
+                    .fetch_all(&mut *tx)
+                    .await?;
             let current: BTreeSet<String> = current.into_iter().map(|(l,)| l).collect();
             let added: Vec<&String> = wanted.difference(&current).collect();
             let removed: Vec<&String> = current.difference(&wanted).collect();
@@ -332,8 +409,16 @@ impl Store {
                     .await?;
             }
             if !added.is_empty() || !removed.is_empty() {
-                audit(&mut tx, Some(id), Some(contact_id), actor, "labels_changed",
-                    &json!({"added": added, "removed": removed}), now).await?;
+                audit(
+                    &mut tx,
+                    Some(id),
+                    Some(contact_id),
+                    actor,
+                    "labels_changed",
+                    &json!({"added": added, "removed": removed}),
+                    now,
+                )
+                .await?;
             }
         }
         sqlx::query("UPDATE tickets SET updated_at = $1 WHERE id = $2")
@@ -346,7 +431,13 @@ impl Store {
     }
 
     /// An internal note: stored with the messages, never sent.
-    pub async fn add_note(&self, ticket_id: i64, author_id: i64, text: &str, now: i64) -> Result<i64> {
+    pub async fn add_note(
+        &self,
+        ticket_id: i64,
+        author_id: i64,
+        text: &str,
+        now: i64,
+    ) -> Result<i64> {
         let mut tx = self.begin_write().await?;
         let found: Option<(i64,)> = sqlx::query_as("SELECT id FROM tickets WHERE id = $1")
             .bind(ticket_id)
@@ -400,13 +491,24 @@ impl Store {
              LEFT JOIN messages r ON r.wa_message_id = m.reply_to_wamid
              WHERE {condition} ORDER BY m.id"
         );
-        let rows = sqlx::query(AssertSqlSafe(sql)).bind(value).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(value)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(message_from_row).collect()
     }
 
     /// A ticket's audit trail, oldest first.
     pub async fn ticket_audit(&self, ticket_id: i64) -> Result<Vec<AuditEntry>> {
-        let rows: Vec<(i64, Option<i64>, Option<i64>, Option<String>, String, String, i64)> = sqlx::query_as(
+        let rows: Vec<(
+            i64,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+            String,
+            String,
+            i64,
+        )> = sqlx::query_as(
             "SELECT l.id, l.ticket_id, a.id, a.name, l.action, l.detail, l.created_at
              FROM audit_log l LEFT JOIN agents a ON a.id = l.actor_id
              WHERE l.ticket_id = $1 ORDER BY l.id",
@@ -416,14 +518,19 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, ticket_id, a_id, a_name, action, detail, created_at)| AuditEntry {
-                id,
-                ticket_id,
-                actor: a_id.map(|id| AgentRef { id, name: a_name.unwrap_or_default() }),
-                action,
-                detail: parse_json(&detail),
-                created_at,
-            })
+            .map(
+                |(id, ticket_id, a_id, a_name, action, detail, created_at)| AuditEntry {
+                    id,
+                    ticket_id,
+                    actor: a_id.map(|id| AgentRef {
+                        id,
+                        name: a_name.unwrap_or_default(),
+                    }),
+                    action,
+                    detail: parse_json(&detail),
+                    created_at,
+                },
+            )
             .collect())
     }
 }
@@ -478,7 +585,10 @@ fn message_from_row(row: &AnyRow) -> Result<Message> {
             None
         },
         author: match a_id {
-            Some(id) => Some(AgentRef { id, name: row.try_get("a_name")? }),
+            Some(id) => Some(AgentRef {
+                id,
+                name: row.try_get("a_name")?,
+            }),
             None => None,
         },
         sent_at: row.try_get("sent_at")?,

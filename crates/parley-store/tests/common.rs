@@ -20,7 +20,9 @@ impl TestDb {
         if let Some((url, schema)) = &self.cleanup
             && let Ok(admin) = Store::connect_unmigrated(url).await
         {
-            let _ = admin.execute_raw(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await;
+            let _ = admin
+                .execute_raw(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                .await;
             admin.close().await;
         }
     }
@@ -28,8 +30,14 @@ impl TestDb {
 
 pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_sqlite(dir.path(), SqliteSync::Normal).await.unwrap();
-    TestDb { store, _dir: Some(dir), cleanup: None }
+    let store = Store::open_sqlite(dir.path(), SqliteSync::Normal)
+        .await
+        .unwrap();
+    TestDb {
+        store,
+        _dir: Some(dir),
+        cleanup: None,
+    }
 }
 
 pub fn pg_url() -> String {
@@ -43,12 +51,19 @@ pub async fn postgres() -> TestDb {
     let admin = Store::connect_unmigrated(&base)
         .await
         .expect("PostgreSQL must be running for the store tests (see .ci/run)");
-    admin.execute_raw(&format!("CREATE SCHEMA {schema}")).await.unwrap();
+    admin
+        .execute_raw(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
     admin.close().await;
     let sep = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
     let store = Store::connect(&url).await.unwrap();
-    TestDb { store, _dir: None, cleanup: Some((base, schema)) }
+    TestDb {
+        store,
+        _dir: None,
+        cleanup: Some((base, schema)),
+    }
 }
 
 fn rand_suffix() -> String {

@@ -33,14 +33,27 @@ async fn ingest(store: &Store, items: Vec<IngestItem>, now: i64) -> Vec<IngestOu
 
 fn msg_ids(o: &IngestOutcome) -> (i64, i64, bool) {
     match o {
-        IngestOutcome::Message { ticket_id, message_id, ticket_created, .. } => (*ticket_id, *message_id, *ticket_created),
+        IngestOutcome::Message {
+            ticket_id,
+            message_id,
+            ticket_created,
+            ..
+        } => (*ticket_id, *message_id, *ticket_created),
         other => panic!("expected a message outcome, got {other:?}"),
     }
 }
 
 async fn agent(store: &Store, email: &str, role: Role) -> Agent {
     store
-        .create_agent(&NewAgent { email: email.into(), name: email.into(), role, password_hash: "x".into() }, T0)
+        .create_agent(
+            &NewAgent {
+                email: email.into(),
+                name: email.into(),
+                role,
+                password_hash: "x".into(),
+            },
+            T0,
+        )
         .await
         .unwrap()
 }
@@ -57,197 +70,487 @@ fn reply(text: &str) -> ReplyDraft {
     }
 }
 
-both_backends!(first_message_creates_contact_and_ticket, |store: Store| async move {
-    let out = ingest(&store, vec![text("wamid.A1", "16505551234", "Hello", T0)], T0).await;
-    let (ticket_id, message_id, created) = msg_ids(&out[0]);
-    assert!(created);
-    let t = store.get_ticket(ticket_id, T0).await.unwrap();
-    assert_eq!(t.status, TicketStatus::New);
-    assert_eq!(t.priority, Priority::Medium);
-    assert_eq!(t.contact.wa_id.as_deref(), Some("16505551234"));
-    assert_eq!(t.contact.phone.as_deref(), Some("+16505551234"));
-    assert_eq!(t.contact.name.as_deref(), Some("Ana"));
-    assert_eq!(t.last_message_preview.as_deref(), Some("Hello"));
-    assert!(t.window_open);
-    let msgs = store.ticket_messages(ticket_id).await.unwrap();
-    assert_eq!(msgs.len(), 1);
-    assert_eq!(msgs[0].id, message_id);
-    assert_eq!(msgs[0].direction, "inbound");
-    assert_eq!(msgs[0].text.as_deref(), Some("Hello"));
-    // Nothing left pending in the log.
-    assert_eq!(store.webhook_backlog(5).await.unwrap(), (0, 0));
-    let audit = store.ticket_audit(ticket_id).await.unwrap();
-    assert_eq!(audit[0].action, "ticket_created");
-});
+both_backends!(
+    first_message_creates_contact_and_ticket,
+    |store: Store| async move {
+        let out = ingest(
+            &store,
+            vec![text("wamid.A1", "16505551234", "Hello", T0)],
+            T0,
+        )
+        .await;
+        let (ticket_id, message_id, created) = msg_ids(&out[0]);
+        assert!(created);
+        let t = store.get_ticket(ticket_id, T0).await.unwrap();
+        assert_eq!(t.status, TicketStatus::New);
+        assert_eq!(t.priority, Priority::Medium);
+        assert_eq!(t.contact.wa_id.as_deref(), Some("16505551234"));
+        assert_eq!(t.contact.phone.as_deref(), Some("+16505551234"));
+        assert_eq!(t.contact.name.as_deref(), Some("Ana"));
+        assert_eq!(t.last_message_preview.as_deref(), Some("Hello"));
+        assert!(t.window_open);
+        let msgs = store.ticket_messages(ticket_id).await.unwrap();
+        assert_eq!(msgs.len(), 1);
+        assert_eq!(msgs[0].id, message_id);
+        assert_eq!(msgs[0].direction, "inbound");
+        assert_eq!(msgs[0].text.as_deref(), Some("Hello"));
+        // Nothing left pending in the log.
+        assert_eq!(store.webhook_backlog(5).await.unwrap(), (0, 0));
+        let audit = store.ticket_audit(ticket_id).await.unwrap();
+        assert_eq!(audit[0].action, "ticket_created");
+    }
+);
 
 both_backends!(redelivery_creates_nothing, |store: Store| async move {
     ingest(&store, vec![text("wamid.D1", "1555", "Hi", T0)], T0).await;
     // Meta redelivers days later, in a different batch.
-    let out = ingest(&store, vec![text("wamid.D2", "1555", "Second", T0 + 1), text("wamid.D1", "1555", "Hi", T0)], T0 + 3 * 86_400_000).await;
+    let out = ingest(
+        &store,
+        vec![
+            text("wamid.D2", "1555", "Second", T0 + 1),
+            text("wamid.D1", "1555", "Hi", T0),
+        ],
+        T0 + 3 * 86_400_000,
+    )
+    .await;
     assert_eq!(out[1], IngestOutcome::DuplicateMessage);
-    let page = store.list_tickets(&TicketFilter { limit: 50, ..Default::default() }, T0).await.unwrap();
-    assert_eq!(page.items.len(), 1);
-    assert_eq!(store.ticket_messages(page.items[0].id).await.unwrap().len(), 2);
-});
-
-both_backends!(resolved_reopens_closed_starts_over, |store: Store| async move {
-    let a = agent(&store, "a@x.io", Role::Agent).await;
-    let out = ingest(&store, vec![text("wamid.R1", "1666", "Hi", T0)], T0).await;
-    let (t1, _, _) = msg_ids(&out[0]);
-    store.update_ticket(t1, a.id, &TicketPatch { assignee_id: Some(Some(a.id)), ..Default::default() }, T0).await.unwrap();
-    assert_eq!(store.get_ticket(t1, T0).await.unwrap().status, TicketStatus::Assigned);
-    store.update_ticket(t1, a.id, &TicketPatch { status: Some(TicketStatus::Resolved), ..Default::default() }, T0).await.unwrap();
-    // A reaction does not reopen it.
-    let mut reaction = InboundMessage {
-        phone_number_id: "106540352242922".into(), wa_message_id: "wamid.R2".into(), from_wa_id: Some("1666".into()),
-        kind: "reaction".into(), preview: "Reacted 👍".into(), content: json!({"emoji": "👍"}), raw: json!({}),
-        sent_at_ms: T0 + 10, reopens: false, ..Default::default()
-    };
-    let out = ingest(&store, vec![IngestItem::Message(Box::new(reaction.clone()))], T0 + 10).await;
-    assert_eq!(msg_ids(&out[0]).0, t1);
-    assert_eq!(store.get_ticket(t1, T0).await.unwrap().status, TicketStatus::Resolved);
-    // A real message does, back to the assignee.
-    let out = ingest(&store, vec![text("wamid.R3", "1666", "Still broken", T0 + 20)], T0 + 20).await;
-    let (t, _, created) = msg_ids(&out[0]);
-    assert_eq!((t, created), (t1, false));
-    let ticket = store.get_ticket(t1, T0).await.unwrap();
-    assert_eq!(ticket.status, TicketStatus::InProgress);
-    assert!(ticket.resolved_at.is_none());
-    // Closed is final: the next message opens a new ticket.
-    store.update_ticket(t1, a.id, &TicketPatch { status: Some(TicketStatus::Closed), ..Default::default() }, T0 + 30).await.unwrap();
-    let out = ingest(&store, vec![text("wamid.R4", "1666", "New problem", T0 + 40)], T0 + 40).await;
-    let (t2, _, created) = msg_ids(&out[0]);
-    assert!(created && t2 != t1);
-    reaction.wa_message_id = "wamid.R5".into();
-    let contact = store.get_contact(store.get_ticket(t2, T0).await.unwrap().contact.id).await.unwrap();
-    assert_eq!(contact.tickets.iter().map(|t| t.id).collect::<Vec<_>>(), vec![t2, t1]);
-    let actions: Vec<String> = store.ticket_audit(t1).await.unwrap().into_iter().map(|a| a.action).collect();
-    assert_eq!(actions, ["ticket_created", "assigned", "status_changed", "status_changed", "status_changed", "status_changed"]);
-});
-
-both_backends!(bad_transition_is_refused_and_nothing_changes, |store: Store| async move {
-    let a = agent(&store, "b@x.io", Role::Agent).await;
-    let out = ingest(&store, vec![text("wamid.B1", "1777", "Hi", T0)], T0).await;
-    let (t, _, _) = msg_ids(&out[0]);
-    store.update_ticket(t, a.id, &TicketPatch { status: Some(TicketStatus::Closed), ..Default::default() }, T0).await.unwrap();
-    let err = store
-        .update_ticket(t, a.id, &TicketPatch { status: Some(TicketStatus::InProgress), priority: Some(Priority::Urgent), ..Default::default() }, T0)
+    let page = store
+        .list_tickets(
+            &TicketFilter {
+                limit: 50,
+                ..Default::default()
+            },
+            T0,
+        )
         .await
-        .unwrap_err();
-    assert!(matches!(err, StoreError::Transition(_)), "{err}");
-    // The priority change in the same request was rolled back with it.
-    assert_eq!(store.get_ticket(t, T0).await.unwrap().priority, Priority::Medium);
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(
+        store.ticket_messages(page.items[0].id).await.unwrap().len(),
+        2
+    );
 });
 
-both_backends!(username_users_and_number_changes_keep_one_contact, |store: Store| async move {
-    // First seen by phone only.
-    let out = ingest(&store, vec![text("wamid.U1", "15550001", "Hi", T0)], T0).await;
-    let (t1, _, _) = msg_ids(&out[0]);
-    let contact_id = store.get_ticket(t1, T0).await.unwrap().contact.id;
-    // Then with phone and business-scoped id: same contact, id filled in.
-    let mut m = InboundMessage {
-        phone_number_id: "p".into(), wa_message_id: "wamid.U2".into(), from_wa_id: Some("15550001".into()),
-        from_user_id: Some("US.123".into()), kind: "text".into(), text: Some("again".into()), preview: "again".into(),
-        content: json!({}), raw: json!({}), sent_at_ms: T0 + 1, reopens: true, ..Default::default()
-    };
-    ingest(&store, vec![IngestItem::Message(Box::new(m.clone()))], T0 + 1).await;
-    // Then username-only: no phone at all.
-    m.wa_message_id = "wamid.U3".into();
-    m.from_wa_id = None;
-    m.username = Some("@ana".into());
-    let out = ingest(&store, vec![IngestItem::Message(Box::new(m.clone()))], T0 + 2).await;
-    assert_eq!(msg_ids(&out[0]).0, t1);
-    let c = store.get_contact(contact_id).await.unwrap();
-    assert_eq!((c.wa_id.as_deref(), c.user_id.as_deref(), c.username.as_deref()), (Some("15550001"), Some("US.123"), Some("@ana")));
-    // The customer changes number: the contact moves, it does not split.
-    m.wa_message_id = "wamid.U4".into();
-    m.kind = "system".into();
-    m.reopens = false;
-    m.new_wa_id = Some("15559999".into());
-    ingest(&store, vec![IngestItem::Message(Box::new(m))], T0 + 3).await;
-    let out = ingest(&store, vec![text("wamid.U5", "15559999", "from my new phone", T0 + 4)], T0 + 4).await;
-    assert_eq!(msg_ids(&out[0]).0, t1);
-    assert_eq!(store.get_contact(contact_id).await.unwrap().wa_id.as_deref(), Some("15559999"));
-    // A message with no sender id at all is refused, not stored half-way.
-    let anon = InboundMessage { wa_message_id: "wamid.U6".into(), kind: "text".into(), ..Default::default() };
-    let ids = store.append_webhooks(&["{}".into()], T0).await.unwrap();
-    assert!(store.apply_webhook(ids[0], vec![IngestItem::Message(Box::new(anon))], T0).await.is_err());
-    assert_eq!(store.webhook_backlog(5).await.unwrap().0, 1, "still pending, not lost");
-});
+both_backends!(
+    resolved_reopens_closed_starts_over,
+    |store: Store| async move {
+        let a = agent(&store, "a@x.io", Role::Agent).await;
+        let out = ingest(&store, vec![text("wamid.R1", "1666", "Hi", T0)], T0).await;
+        let (t1, _, _) = msg_ids(&out[0]);
+        store
+            .update_ticket(
+                t1,
+                a.id,
+                &TicketPatch {
+                    assignee_id: Some(Some(a.id)),
+                    ..Default::default()
+                },
+                T0,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.get_ticket(t1, T0).await.unwrap().status,
+            TicketStatus::Assigned
+        );
+        store
+            .update_ticket(
+                t1,
+                a.id,
+                &TicketPatch {
+                    status: Some(TicketStatus::Resolved),
+                    ..Default::default()
+                },
+                T0,
+            )
+            .await
+            .unwrap();
+        // A reaction does not reopen it.
+        let mut reaction = InboundMessage {
+            phone_number_id: "106540352242922".into(),
+            wa_message_id: "wamid.R2".into(),
+            from_wa_id: Some("1666".into()),
+            kind: "reaction".into(),
+            preview: "Reacted 👍".into(),
+            content: json!({"emoji": "👍"}),
+            raw: json!({}),
+            sent_at_ms: T0 + 10,
+            reopens: false,
+            ..Default::default()
+        };
+        let out = ingest(
+            &store,
+            vec![IngestItem::Message(Box::new(reaction.clone()))],
+            T0 + 10,
+        )
+        .await;
+        assert_eq!(msg_ids(&out[0]).0, t1);
+        assert_eq!(
+            store.get_ticket(t1, T0).await.unwrap().status,
+            TicketStatus::Resolved
+        );
+        // A real message does, back to the assignee.
+        let out = ingest(
+            &store,
+            vec![text("wamid.R3", "1666", "Still broken", T0 + 20)],
+            T0 + 20,
+        )
+        .await;
+        let (t, _, created) = msg_ids(&out[0]);
+        assert_eq!((t, created), (t1, false));
+        let ticket = store.get_ticket(t1, T0).await.unwrap();
+        assert_eq!(ticket.status, TicketStatus::InProgress);
+        assert!(ticket.resolved_at.is_none());
+        // Closed is final: the next message opens a new ticket.
+        store
+            .update_ticket(
+                t1,
+                a.id,
+                &TicketPatch {
+                    status: Some(TicketStatus::Closed),
+                    ..Default::default()
+                },
+                T0 + 30,
+            )
+            .await
+            .unwrap();
+        let out = ingest(
+            &store,
+            vec![text("wamid.R4", "1666", "New problem", T0 + 40)],
+            T0 + 40,
+        )
+        .await;
+        let (t2, _, created) = msg_ids(&out[0]);
+        assert!(created && t2 != t1);
+        reaction.wa_message_id = "wamid.R5".into();
+        let contact = store
+            .get_contact(store.get_ticket(t2, T0).await.unwrap().contact.id)
+            .await
+            .unwrap();
+        assert_eq!(
+            contact.tickets.iter().map(|t| t.id).collect::<Vec<_>>(),
+            vec![t2, t1]
+        );
+        let actions: Vec<String> = store
+            .ticket_audit(t1)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.action)
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "ticket_created",
+                "assigned",
+                "status_changed",
+                "status_changed",
+                "status_changed",
+                "status_changed"
+            ]
+        );
+    }
+);
+
+both_backends!(
+    bad_transition_is_refused_and_nothing_changes,
+    |store: Store| async move {
+        let a = agent(&store, "b@x.io", Role::Agent).await;
+        let out = ingest(&store, vec![text("wamid.B1", "1777", "Hi", T0)], T0).await;
+        let (t, _, _) = msg_ids(&out[0]);
+        store
+            .update_ticket(
+                t,
+                a.id,
+                &TicketPatch {
+                    status: Some(TicketStatus::Closed),
+                    ..Default::default()
+                },
+                T0,
+            )
+            .await
+            .unwrap();
+        let err = store
+            .update_ticket(
+                t,
+                a.id,
+                &TicketPatch {
+                    status: Some(TicketStatus::InProgress),
+                    priority: Some(Priority::Urgent),
+                    ..Default::default()
+                },
+                T0,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Transition(_)), "{err}");
+        // The priority change in the same request was rolled back with it.
+        assert_eq!(
+            store.get_ticket(t, T0).await.unwrap().priority,
+            Priority::Medium
+        );
+    }
+);
+
+both_backends!(
+    username_users_and_number_changes_keep_one_contact,
+    |store: Store| async move {
+        // First seen by phone only.
+        let out = ingest(&store, vec![text("wamid.U1", "15550001", "Hi", T0)], T0).await;
+        let (t1, _, _) = msg_ids(&out[0]);
+        let contact_id = store.get_ticket(t1, T0).await.unwrap().contact.id;
+        // Then with phone and business-scoped id: same contact, id filled in.
+        let mut m = InboundMessage {
+            phone_number_id: "p".into(),
+            wa_message_id: "wamid.U2".into(),
+            from_wa_id: Some("15550001".into()),
+            from_user_id: Some("US.123".into()),
+            kind: "text".into(),
+            text: Some("again".into()),
+            preview: "again".into(),
+            content: json!({}),
+            raw: json!({}),
+            sent_at_ms: T0 + 1,
+            reopens: true,
+            ..Default::default()
+        };
+        ingest(
+            &store,
+            vec![IngestItem::Message(Box::new(m.clone()))],
+            T0 + 1,
+        )
+        .await;
+        // Then username-only: no phone at all.
+        m.wa_message_id = "wamid.U3".into();
+        m.from_wa_id = None;
+        m.username = Some("@ana".into());
+        let out = ingest(
+            &store,
+            vec![IngestItem::Message(Box::new(m.clone()))],
+            T0 + 2,
+        )
+        .await;
+        assert_eq!(msg_ids(&out[0]).0, t1);
+        let c = store.get_contact(contact_id).await.unwrap();
+        assert_eq!(
+            (
+                c.wa_id.as_deref(),
+                c.user_id.as_deref(),
+                c.username.as_deref()
+            ),
+            (Some("15550001"), Some("US.123"), Some("@ana"))
+        );
+        // The customer changes number: the contact moves, it does not split.
+        m.wa_message_id = "wamid.U4".into();
+        m.kind = "system".into();
+        m.reopens = false;
+        m.new_wa_id = Some("15559999".into());
+        ingest(&store, vec![IngestItem::Message(Box::new(m))], T0 + 3).await;
+        let out = ingest(
+            &store,
+            vec![text("wamid.U5", "15559999", "from my new phone", T0 + 4)],
+            T0 + 4,
+        )
+        .await;
+        assert_eq!(msg_ids(&out[0]).0, t1);
+        assert_eq!(
+            store
+                .get_contact(contact_id)
+                .await
+                .unwrap()
+                .wa_id
+                .as_deref(),
+            Some("15559999")
+        );
+        // A message with no sender id at all is refused, not stored half-way.
+        let anon = InboundMessage {
+            wa_message_id: "wamid.U6".into(),
+            kind: "text".into(),
+            ..Default::default()
+        };
+        let ids = store.append_webhooks(&["{}".into()], T0).await.unwrap();
+        assert!(
+            store
+                .apply_webhook(ids[0], vec![IngestItem::Message(Box::new(anon))], T0)
+                .await
+                .is_err()
+        );
+        assert_eq!(
+            store.webhook_backlog(5).await.unwrap().0,
+            1,
+            "still pending, not lost"
+        );
+    }
+);
 
 both_backends!(replies_statuses_and_the_outbox, |store: Store| async move {
     let a = agent(&store, "c@x.io", Role::Agent).await;
     let out = ingest(&store, vec![text("wamid.O1", "1888", "Hi", T0)], T0).await;
     let (t, _, _) = msg_ids(&out[0]);
-    let m1 = store.create_reply(t, a.id, reply("first"), T0 + 1).await.unwrap();
-    let m2 = store.create_reply(t, a.id, reply("second"), T0 + 2).await.unwrap();
+    let m1 = store
+        .create_reply(t, a.id, reply("first"), T0 + 1)
+        .await
+        .unwrap();
+    let m2 = store
+        .create_reply(t, a.id, reply("second"), T0 + 2)
+        .await
+        .unwrap();
     let ticket = store.get_ticket(t, T0 + 2).await.unwrap();
     assert_eq!(ticket.status, TicketStatus::InProgress);
     assert_eq!(ticket.first_response_at, Some(T0 + 1));
     assert_eq!(store.outbox_depth().await.unwrap(), 2);
     // Only the oldest reply per recipient is due: order is kept.
     let due = store.due_outbox(T0 + 5, 10).await.unwrap();
-    assert_eq!(due.iter().map(|r| r.message_id).collect::<Vec<_>>(), vec![m1]);
+    assert_eq!(
+        due.iter().map(|r| r.message_id).collect::<Vec<_>>(),
+        vec![m1]
+    );
     assert_eq!(due[0].recipient, "1888");
     assert_eq!(due[0].payload["text"]["body"], "first");
     // A retryable failure keeps it first and not due until its time.
-    store.outbox_retry(&due[0], T0 + 1000, "HTTP 500", T0 + 5).await.unwrap();
+    store
+        .outbox_retry(&due[0], T0 + 1000, "HTTP 500", T0 + 5)
+        .await
+        .unwrap();
     assert!(store.due_outbox(T0 + 6, 10).await.unwrap().is_empty());
     let due = store.due_outbox(T0 + 1000, 10).await.unwrap();
     assert_eq!(due[0].message_id, m1);
     assert_eq!(due[0].attempts, 1);
     // A status webhook racing ahead of the send's response is applied later.
-    ingest(&store, vec![IngestItem::Status(StatusReport {
-        wa_message_id: "wamid.OUT1".into(), status: "delivered".into(), timestamp_ms: T0, error_code: None, error_message: None, raw: json!({}),
-    })], T0 + 1001).await;
-    let st = store.outbox_sent(&due[0], "wamid.OUT1", T0 + 1002).await.unwrap();
+    ingest(
+        &store,
+        vec![IngestItem::Status(StatusReport {
+            wa_message_id: "wamid.OUT1".into(),
+            status: "delivered".into(),
+            timestamp_ms: T0,
+            error_code: None,
+            error_message: None,
+            raw: json!({}),
+        })],
+        T0 + 1001,
+    )
+    .await;
+    let st = store
+        .outbox_sent(&due[0], "wamid.OUT1", T0 + 1002)
+        .await
+        .unwrap();
     assert_eq!(st, DeliveryStatus::Delivered);
     // Now the second is due.
     let due2 = store.due_outbox(T0 + 1003, 10).await.unwrap();
-    assert_eq!(due2.iter().map(|r| r.message_id).collect::<Vec<_>>(), vec![m2]);
-    store.outbox_sent(&due2[0], "wamid.OUT2", T0 + 1004).await.unwrap();
+    assert_eq!(
+        due2.iter().map(|r| r.message_id).collect::<Vec<_>>(),
+        vec![m2]
+    );
+    store
+        .outbox_sent(&due2[0], "wamid.OUT2", T0 + 1004)
+        .await
+        .unwrap();
     // read without delivered, then a late delivered: stays read; duplicates ignored.
-    let status = |id: &str, s: &str| IngestItem::Status(StatusReport {
-        wa_message_id: id.into(), status: s.into(), timestamp_ms: T0, error_code: None, error_message: None, raw: json!({}),
-    });
-    let out = ingest(&store, vec![status("wamid.OUT2", "read"), status("wamid.OUT2", "delivered"), status("wamid.OUT2", "read")], T0 + 1005).await;
-    assert!(matches!(out[0], IngestOutcome::Status { status: DeliveryStatus::Read, .. }));
+    let status = |id: &str, s: &str| {
+        IngestItem::Status(StatusReport {
+            wa_message_id: id.into(),
+            status: s.into(),
+            timestamp_ms: T0,
+            error_code: None,
+            error_message: None,
+            raw: json!({}),
+        })
+    };
+    let out = ingest(
+        &store,
+        vec![
+            status("wamid.OUT2", "read"),
+            status("wamid.OUT2", "delivered"),
+            status("wamid.OUT2", "read"),
+        ],
+        T0 + 1005,
+    )
+    .await;
+    assert!(matches!(
+        out[0],
+        IngestOutcome::Status {
+            status: DeliveryStatus::Read,
+            ..
+        }
+    ));
     assert_eq!(out[1], IngestOutcome::StatusRecorded);
     assert_eq!(out[2], IngestOutcome::StatusRecorded);
-    assert_eq!(store.get_message(m2).await.unwrap().status.as_deref(), Some("read"));
+    assert_eq!(
+        store.get_message(m2).await.unwrap().status.as_deref(),
+        Some("read")
+    );
     // A late failure (131047 as a status) reaches the agent.
-    let out = ingest(&store, vec![IngestItem::Status(StatusReport {
-        wa_message_id: "wamid.OUT1".into(), status: "failed".into(), timestamp_ms: T0, error_code: Some(131047),
-        error_message: Some("Re-engagement message".into()), raw: json!({}),
-    })], T0 + 1006).await;
-    assert!(matches!(out[0], IngestOutcome::Status { status: DeliveryStatus::Failed, .. }));
+    let out = ingest(
+        &store,
+        vec![IngestItem::Status(StatusReport {
+            wa_message_id: "wamid.OUT1".into(),
+            status: "failed".into(),
+            timestamp_ms: T0,
+            error_code: Some(131047),
+            error_message: Some("Re-engagement message".into()),
+            raw: json!({}),
+        })],
+        T0 + 1006,
+    )
+    .await;
+    assert!(matches!(
+        out[0],
+        IngestOutcome::Status {
+            status: DeliveryStatus::Failed,
+            ..
+        }
+    ));
     let failed = store.get_message(m1).await.unwrap();
     assert_eq!(failed.status.as_deref(), Some("failed"));
-    assert_eq!(failed.error, Some(MessageError { code: Some(131047), message: "Re-engagement message".into() }));
+    assert_eq!(
+        failed.error,
+        Some(MessageError {
+            code: Some(131047),
+            message: "Re-engagement message".into()
+        })
+    );
     // Retry puts the same message back in the outbox.
     assert_eq!(store.retry_message(m1, T0 + 2000).await.unwrap(), t);
     let due = store.due_outbox(T0 + 2000, 10).await.unwrap();
-    assert_eq!(due.iter().map(|r| r.message_id).collect::<Vec<_>>(), vec![m1]);
-    store.outbox_failed(&due[0], Some(131026), "Message undeliverable", T0 + 2001).await.unwrap();
-    assert_eq!(store.get_message(m1).await.unwrap().status.as_deref(), Some("failed"));
+    assert_eq!(
+        due.iter().map(|r| r.message_id).collect::<Vec<_>>(),
+        vec![m1]
+    );
+    store
+        .outbox_failed(&due[0], Some(131026), "Message undeliverable", T0 + 2001)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_message(m1).await.unwrap().status.as_deref(),
+        Some("failed")
+    );
     assert_eq!(store.outbox_depth().await.unwrap(), 0);
-    assert!(store.retry_message(m2, T0).await.is_err(), "only failed messages can be retried");
+    assert!(
+        store.retry_message(m2, T0).await.is_err(),
+        "only failed messages can be retried"
+    );
 });
 
-both_backends!(the_24_hour_window_is_enforced_before_sending, |store: Store| async move {
-    let a = agent(&store, "d@x.io", Role::Agent).await;
-    let out = ingest(&store, vec![text("wamid.W1", "1999", "Hi", T0)], T0).await;
-    let (t, _, _) = msg_ids(&out[0]);
-    let late = T0 + CUSTOMER_WINDOW_MS + 1;
-    assert!(matches!(store.create_reply(t, a.id, reply("too late"), late).await, Err(StoreError::WindowClosed)));
-    assert_eq!(store.outbox_depth().await.unwrap(), 0);
-    assert!(!store.get_ticket(t, late).await.unwrap().window_open);
-    let mut template = reply("");
-    template.kind = "template".into();
-    template.requires_window = false;
-    store.create_reply(t, a.id, template, late).await.unwrap();
-    assert_eq!(store.outbox_depth().await.unwrap(), 1);
-});
+both_backends!(
+    the_24_hour_window_is_enforced_before_sending,
+    |store: Store| async move {
+        let a = agent(&store, "d@x.io", Role::Agent).await;
+        let out = ingest(&store, vec![text("wamid.W1", "1999", "Hi", T0)], T0).await;
+        let (t, _, _) = msg_ids(&out[0]);
+        let late = T0 + CUSTOMER_WINDOW_MS + 1;
+        assert!(matches!(
+            store.create_reply(t, a.id, reply("too late"), late).await,
+            Err(StoreError::WindowClosed)
+        ));
+        assert_eq!(store.outbox_depth().await.unwrap(), 0);
+        assert!(!store.get_ticket(t, late).await.unwrap().window_open);
+        let mut template = reply("");
+        template.kind = "template".into();
+        template.requires_window = false;
+        store.create_reply(t, a.id, template, late).await.unwrap();
+        assert_eq!(store.outbox_depth().await.unwrap(), 1);
+    }
+);
 
 both_backends!(filters_labels_notes_and_pages, |store: Store| async move {
     let a = agent(&store, "e@x.io", Role::Supervisor).await;
@@ -255,41 +558,152 @@ both_backends!(filters_labels_notes_and_pages, |store: Store| async move {
     store.add_team_member(team.id, a.id).await.unwrap();
     let mut ids = vec![];
     for i in 0..7 {
-        let out = ingest(&store, vec![text(&format!("wamid.F{i}"), &format!("200{i}"), "Hi", T0 + i)], T0 + i).await;
+        let out = ingest(
+            &store,
+            vec![text(
+                &format!("wamid.F{i}"),
+                &format!("200{i}"),
+                "Hi",
+                T0 + i,
+            )],
+            T0 + i,
+        )
+        .await;
         ids.push(msg_ids(&out[0]).0);
     }
-    store.update_ticket(ids[0], a.id, &TicketPatch {
-        labels: Some(vec!["refund".into(), " vip ".into()]), team_id: Some(Some(team.id)), assignee_id: Some(Some(a.id)),
-        priority: Some(Priority::High), ..Default::default()
-    }, T0).await.unwrap();
+    store
+        .update_ticket(
+            ids[0],
+            a.id,
+            &TicketPatch {
+                labels: Some(vec!["refund".into(), " vip ".into()]),
+                team_id: Some(Some(team.id)),
+                assignee_id: Some(Some(a.id)),
+                priority: Some(Priority::High),
+                ..Default::default()
+            },
+            T0,
+        )
+        .await
+        .unwrap();
     let store2 = store.clone();
-    let f = move |f: TicketFilter| { let store = store2.clone(); async move { store.list_tickets(&TicketFilter { limit: 50, ..f }, T0).await.unwrap() } };
-    let by_label = f(TicketFilter { label: Some("refund".into()), ..Default::default() }).await;
-    assert_eq!(by_label.items.iter().map(|t| t.id).collect::<Vec<_>>(), vec![ids[0]]);
+    let f = move |f: TicketFilter| {
+        let store = store2.clone();
+        async move {
+            store
+                .list_tickets(&TicketFilter { limit: 50, ..f }, T0)
+                .await
+                .unwrap()
+        }
+    };
+    let by_label = f(TicketFilter {
+        label: Some("refund".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        by_label.items.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![ids[0]]
+    );
     assert_eq!(by_label.items[0].labels, vec!["refund", "vip"]);
     assert_eq!(by_label.items[0].team.as_ref().unwrap().name, "Billing");
-    assert_eq!(f(TicketFilter { assignee: Some(Some(a.id)), ..Default::default() }).await.items.len(), 1);
-    assert_eq!(f(TicketFilter { assignee: Some(None), ..Default::default() }).await.items.len(), 6);
-    assert_eq!(f(TicketFilter { team_id: Some(team.id), ..Default::default() }).await.items.len(), 1);
-    assert_eq!(f(TicketFilter { priority: Some(Priority::High), ..Default::default() }).await.items.len(), 1);
-    assert_eq!(f(TicketFilter { statuses: Some(vec![TicketStatus::New]), ..Default::default() }).await.items.len(), 6);
+    assert_eq!(
+        f(TicketFilter {
+            assignee: Some(Some(a.id)),
+            ..Default::default()
+        })
+        .await
+        .items
+        .len(),
+        1
+    );
+    assert_eq!(
+        f(TicketFilter {
+            assignee: Some(None),
+            ..Default::default()
+        })
+        .await
+        .items
+        .len(),
+        6
+    );
+    assert_eq!(
+        f(TicketFilter {
+            team_id: Some(team.id),
+            ..Default::default()
+        })
+        .await
+        .items
+        .len(),
+        1
+    );
+    assert_eq!(
+        f(TicketFilter {
+            priority: Some(Priority::High),
+            ..Default::default()
+        })
+        .await
+        .items
+        .len(),
+        1
+    );
+    assert_eq!(
+        f(TicketFilter {
+            statuses: Some(vec![TicketStatus::New]),
+            ..Default::default()
+        })
+        .await
+        .items
+        .len(),
+        6
+    );
     // Keyset pages: newest first, no overlap, no gaps.
     let mut seen = vec![];
     let mut cursor = None;
     loop {
-        let page = store.list_tickets(&TicketFilter { limit: 3, cursor: cursor.clone(), ..Default::default() }, T0).await.unwrap();
+        let page = store
+            .list_tickets(
+                &TicketFilter {
+                    limit: 3,
+                    cursor: cursor.clone(),
+                    ..Default::default()
+                },
+                T0,
+            )
+            .await
+            .unwrap();
         seen.extend(page.items.iter().map(|t| t.id));
         cursor = page.next_cursor;
-        if cursor.is_none() { break; }
+        if cursor.is_none() {
+            break;
+        }
     }
     let mut expected = ids.clone();
     expected.reverse();
     assert_eq!(seen, expected);
-    assert!(store.list_tickets(&TicketFilter { limit: 3, cursor: Some("garbage".into()), ..Default::default() }, T0).await.is_err());
+    assert!(
+        store
+            .list_tickets(
+                &TicketFilter {
+                    limit: 3,
+                    cursor: Some("garbage".into()),
+                    ..Default::default()
+                },
+                T0
+            )
+            .await
+            .is_err()
+    );
     // Notes are messages with direction note.
-    let n = store.add_note(ids[1], a.id, "customer is a reseller", T0).await.unwrap();
+    let n = store
+        .add_note(ids[1], a.id, "customer is a reseller", T0)
+        .await
+        .unwrap();
     let note = store.get_message(n).await.unwrap();
-    assert_eq!((note.direction.as_str(), note.author.unwrap().id), ("note", a.id));
+    assert_eq!(
+        (note.direction.as_str(), note.author.unwrap().id),
+        ("note", a.id)
+    );
     assert_eq!(store.list_teams().await.unwrap()[0].member_ids, vec![a.id]);
 });
 
@@ -297,39 +711,145 @@ both_backends!(agents_and_tokens, |store: Store| async move {
     let a = agent(&store, "Admin@X.io", Role::Admin).await;
     assert_eq!(a.email, "admin@x.io");
     assert!(matches!(
-        store.create_agent(&NewAgent { email: "admin@x.io".into(), name: "Dup".into(), role: Role::Agent, password_hash: "x".into() }, T0).await,
+        store
+            .create_agent(
+                &NewAgent {
+                    email: "admin@x.io".into(),
+                    name: "Dup".into(),
+                    role: Role::Agent,
+                    password_hash: "x".into()
+                },
+                T0
+            )
+            .await,
         Err(StoreError::Conflict(_))
     ));
-    store.create_token(a.id, "sess-token", TokenKind::Session, None, Some(T0 + 1000), T0).await.unwrap();
-    assert_eq!(store.agent_by_token("sess-token", T0).await.unwrap().unwrap().id, a.id);
-    assert!(store.agent_by_token("sess-token", T0 + 1000).await.unwrap().is_none(), "expired");
+    store
+        .create_token(
+            a.id,
+            "sess-token",
+            TokenKind::Session,
+            None,
+            Some(T0 + 1000),
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .agent_by_token("sess-token", T0)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        a.id
+    );
+    assert!(
+        store
+            .agent_by_token("sess-token", T0 + 1000)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
     assert!(store.agent_by_token("other", T0).await.unwrap().is_none());
-    store.create_token(a.id, "api-token", TokenKind::Api, Some("ci"), None, T0).await.unwrap();
+    store
+        .create_token(a.id, "api-token", TokenKind::Api, Some("ci"), None, T0)
+        .await
+        .unwrap();
     store.revoke_token("api-token", T0).await.unwrap();
-    assert!(store.agent_by_token("api-token", T0).await.unwrap().is_none(), "revoked");
-    store.create_token(a.id, "t3", TokenKind::Api, None, None, T0).await.unwrap();
+    assert!(
+        store
+            .agent_by_token("api-token", T0)
+            .await
+            .unwrap()
+            .is_none(),
+        "revoked"
+    );
+    store
+        .create_token(a.id, "t3", TokenKind::Api, None, None, T0)
+        .await
+        .unwrap();
     store.set_agent_active(a.id, false).await.unwrap();
-    assert!(store.agent_by_token("t3", T0).await.unwrap().is_none(), "deactivated agents lose access");
-    let creds = store.agent_credentials("ADMIN@x.io").await.unwrap().unwrap();
+    assert!(
+        store.agent_by_token("t3", T0).await.unwrap().is_none(),
+        "deactivated agents lose access"
+    );
+    let creds = store
+        .agent_credentials("ADMIN@x.io")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(creds.password_hash, "x");
 });
 
-both_backends!(inbound_media_is_queued_for_download, |store: Store| async move {
-    let m = InboundMessage {
-        phone_number_id: "p".into(), wa_message_id: "wamid.M1".into(), from_wa_id: Some("3000".into()), kind: "image".into(),
-        text: Some("look".into()), preview: "📷 look".into(), content: json!({}), raw: json!({}), sent_at_ms: T0, reopens: true,
-        media: Some(InboundMedia { wa_media_id: "MEDIA1".into(), mime_type: Some("image/jpeg".into()), filename: None }),
-        ..Default::default()
-    };
-    let out = ingest(&store, vec![IngestItem::Message(Box::new(m))], T0).await;
-    let IngestOutcome::Message { media_id: Some(media_id), message_id, .. } = out[0] else { panic!("{out:?}") };
-    let pending = store.pending_media(T0, 10).await.unwrap();
-    assert_eq!(pending[0].wa_media_id.as_deref(), Some("MEDIA1"));
-    assert_eq!(store.get_message(message_id).await.unwrap().media.unwrap().state, "pending");
-    store.media_download_failed(media_id, "timeout", Some(T0 + 500)).await.unwrap();
-    assert!(store.pending_media(T0 + 10, 10).await.unwrap().is_empty());
-    store.media_downloaded(media_id, &NewMedia { sha256: "ab".repeat(32), mime_type: "image/jpeg".into(), filename: None, size: 10 }).await.unwrap();
-    let msg = store.get_message(message_id).await.unwrap();
-    assert_eq!(msg.media.as_ref().unwrap().url.as_deref(), Some(format!("/api/v1/media/{media_id}").as_str()));
-    assert_eq!(store.message_id_for_media(media_id).await.unwrap(), Some(message_id));
-});
+both_backends!(
+    inbound_media_is_queued_for_download,
+    |store: Store| async move {
+        let m = InboundMessage {
+            phone_number_id: "p".into(),
+            wa_message_id: "wamid.M1".into(),
+            from_wa_id: Some("3000".into()),
+            kind: "image".into(),
+            text: Some("look".into()),
+            preview: "📷 look".into(),
+            content: json!({}),
+            raw: json!({}),
+            sent_at_ms: T0,
+            reopens: true,
+            media: Some(InboundMedia {
+                wa_media_id: "MEDIA1".into(),
+                mime_type: Some("image/jpeg".into()),
+                filename: None,
+            }),
+            ..Default::default()
+        };
+        let out = ingest(&store, vec![IngestItem::Message(Box::new(m))], T0).await;
+        let IngestOutcome::Message {
+            media_id: Some(media_id),
+            message_id,
+            ..
+        } = out[0]
+        else {
+            panic!("{out:?}")
+        };
+        let pending = store.pending_media(T0, 10).await.unwrap();
+        assert_eq!(pending[0].wa_media_id.as_deref(), Some("MEDIA1"));
+        assert_eq!(
+            store
+                .get_message(message_id)
+                .await
+                .unwrap()
+                .media
+                .unwrap()
+                .state,
+            "pending"
+        );
+        store
+            .media_download_failed(media_id, "timeout", Some(T0 + 500))
+            .await
+            .unwrap();
+        assert!(store.pending_media(T0 + 10, 10).await.unwrap().is_empty());
+        store
+            .media_downloaded(
+                media_id,
+                &NewMedia {
+                    sha256: "ab".repeat(32),
+                    mime_type: "image/jpeg".into(),
+                    filename: None,
+                    size: 10,
+                },
+            )
+            .await
+            .unwrap();
+        let msg = store.get_message(message_id).await.unwrap();
+        assert_eq!(
+            msg.media.as_ref().unwrap().url.as_deref(),
+            Some(format!("/api/v1/media/{media_id}").as_str())
+        );
+        assert_eq!(
+            store.message_id_for_media(media_id).await.unwrap(),
+            Some(message_id)
+        );
+    }
+);

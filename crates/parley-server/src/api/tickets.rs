@@ -1,0 +1,566 @@
+//! Tickets: list, read, update, reply, notes, audit trail, retry.
+
+use crate::AppState;
+use crate::auth::AuthAgent;
+use crate::error::{ApiError, ApiResult};
+use crate::ingest::{publish_message, publish_ticket};
+use crate::outbox::OutboxPayload;
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use parley_core::{Priority, TicketStatus};
+use parley_store::{AuditEntry, Message, ReplyDraft, Ticket, TicketFilter, TicketPatch};
+use parley_whatsapp::{
+    ListRow, ListSection, MediaKind, MediaSource, OutboundContent, OutboundMessage, ReplyButton,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// A status, a comma-separated list of statuses, or `open` (every status but resolved and closed).
+    status: Option<String>,
+    /// `me`, `unassigned`, or an agent id.
+    assignee: Option<String>,
+    team: Option<i64>,
+    priority: Option<String>,
+    label: Option<String>,
+    contact: Option<i64>,
+    /// Page size, 1-200 (default 50).
+    limit: Option<i64>,
+    /// `next_cursor` from the previous page.
+    cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TicketPage {
+    pub items: Vec<Ticket>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MessageList {
+    pub items: Vec<Message>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditList {
+    pub items: Vec<AuditEntry>,
+}
+
+fn parse_statuses(s: &str) -> ApiResult<Vec<TicketStatus>> {
+    if s == "open" {
+        return Ok(TicketStatus::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.is_open())
+            .collect());
+    }
+    s.split(',')
+        .map(|p| {
+            p.trim()
+                .parse()
+                .map_err(|e: parley_core::ParseEnumError| ApiError::bad_request(e.to_string()))
+        })
+        .collect()
+}
+
+/// Lists tickets, most recent activity first, with filters and keyset pagination.
+#[utoipa::path(get, path = "/tickets", tag = "tickets", params(ListQuery),
+    responses((status = 200, body = TicketPage), (status = 400, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    agent: AuthAgent,
+    q: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<Json<TicketPage>> {
+    let Query(q) = q?;
+    let assignee = match q.assignee.as_deref() {
+        None | Some("") | Some("any") => None,
+        Some("me") => Some(Some(agent.0.id)),
+        Some("unassigned") | Some("none") => Some(None),
+        Some(id) => Some(Some(id.parse::<i64>().map_err(|_| {
+            ApiError::bad_request(format!(
+                "assignee must be me, unassigned or an agent id, not {id:?}"
+            ))
+        })?)),
+    };
+    let filter = TicketFilter {
+        statuses: q
+            .status
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(parse_statuses)
+            .transpose()?,
+        assignee,
+        team_id: q.team,
+        priority: q
+            .priority
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|p| {
+                p.parse::<Priority>()
+                    .map_err(|e| ApiError::bad_request(e.to_string()))
+            })
+            .transpose()?,
+        label: q.label.filter(|l| !l.is_empty()),
+        contact_id: q.contact,
+        limit: q.limit.unwrap_or(50),
+        cursor: q.cursor.filter(|c| !c.is_empty()),
+    };
+    let page = state.store.list_tickets(&filter, state.now()).await?;
+    Ok(Json(TicketPage {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// One ticket.
+#[utoipa::path(get, path = "/tickets/{id}", tag = "tickets", params(("id" = i64, Path)),
+    responses((status = 200, body = Ticket), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    _agent: AuthAgent,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Ticket>> {
+    Ok(Json(state.store.get_ticket(id, state.now()).await?))
+}
+
+/// The fields `PATCH /tickets/{id}` accepts; omit a field to leave it alone,
+/// send `null` for assignee_id or team_id to clear it.
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct TicketUpdate {
+    #[schema(example = "in_progress")]
+    status: Option<String>,
+    #[schema(example = "high")]
+    priority: Option<String>,
+    assignee_id: Option<i64>,
+    team_id: Option<i64>,
+    labels: Option<Vec<String>>,
+}
+
+fn nullable_id(body: &Map<String, Value>, key: &str) -> ApiResult<Option<Option<i64>>> {
+    match body.get(key) {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(None)),
+        Some(v) => v
+            .as_i64()
+            .map(|id| Some(Some(id)))
+            .ok_or_else(|| ApiError::bad_request(format!("{key} must be a number or null"))),
+    }
+}
+
+fn parse_patch(body: &Map<String, Value>) -> ApiResult<TicketPatch> {
+    const KNOWN: [&str; 5] = ["status", "priority", "assignee_id", "team_id", "labels"];
+    if let Some(k) = body.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+        return Err(ApiError::bad_request(format!(
+            "unknown field {k:?}; expected one of {}",
+            KNOWN.join(", ")
+        )));
+    }
+    let text = |key: &str| -> ApiResult<Option<String>> {
+        match body.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(ApiError::bad_request(format!("{key} must be a string"))),
+        }
+    };
+    Ok(TicketPatch {
+        status: text("status")?
+            .map(|s| {
+                s.parse()
+                    .map_err(|e: parley_core::ParseEnumError| ApiError::bad_request(e.to_string()))
+            })
+            .transpose()?,
+        priority: text("priority")?
+            .map(|s| {
+                s.parse()
+                    .map_err(|e: parley_core::ParseEnumError| ApiError::bad_request(e.to_string()))
+            })
+            .transpose()?,
+        assignee_id: nullable_id(body, "assignee_id")?,
+        team_id: nullable_id(body, "team_id")?,
+        labels: match body.get("labels") {
+            None => None,
+            Some(v) => Some(
+                serde_json::from_value::<Vec<String>>(v.clone())
+                    .map_err(|_| ApiError::bad_request("labels must be an array of strings"))?,
+            ),
+        },
+    })
+}
+
+/// Changes status, priority, assignee, team or labels. An invalid lifecycle
+/// change answers 409 and changes nothing.
+#[utoipa::path(patch, path = "/tickets/{id}", tag = "tickets", params(("id" = i64, Path)), request_body = TicketUpdate,
+    responses((status = 200, body = Ticket), (status = 409, body = crate::error::ErrorBody), (status = 400, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn update(
+    State(state): State<AppState>,
+    agent: AuthAgent,
+    Path(id): Path<i64>,
+    body: Result<Json<Map<String, Value>>, JsonRejection>,
+) -> ApiResult<Json<Ticket>> {
+    let Json(body) = body?;
+    let patch = parse_patch(&body)?;
+    state
+        .store
+        .update_ticket(id, agent.0.id, &patch, state.now())
+        .await?;
+    publish_ticket(&state, id, "ticket.updated").await;
+    Ok(Json(state.store.get_ticket(id, state.now()).await?))
+}
+
+/// The conversation: messages and internal notes, oldest first.
+#[utoipa::path(get, path = "/tickets/{id}/messages", tag = "tickets", params(("id" = i64, Path)),
+    responses((status = 200, body = MessageList), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn messages(
+    State(state): State<AppState>,
+    _agent: AuthAgent,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<MessageList>> {
+    state.store.get_ticket(id, state.now()).await?;
+    Ok(Json(MessageList {
+        items: state.store.ticket_messages(id).await?,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TemplateRequest {
+    pub name: String,
+    /// e.g. `en_US`.
+    pub language: String,
+    /// Meta's `components` array, as is.
+    #[schema(value_type = Object)]
+    pub components: Option<Value>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ButtonsRequest {
+    pub body: String,
+    pub header: Option<String>,
+    pub footer: Option<String>,
+    /// At most 3; titles at most 20 characters.
+    pub buttons: Vec<ButtonRequest>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ButtonRequest {
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ListRequest {
+    pub body: String,
+    pub header: Option<String>,
+    pub footer: Option<String>,
+    /// The label of the button that opens the list (at most 20 characters).
+    pub button: String,
+    /// At most 10 rows in all.
+    pub sections: Vec<SectionRequest>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SectionRequest {
+    pub title: Option<String>,
+    pub rows: Vec<RowRequest>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RowRequest {
+    pub id: String,
+    pub title: String,
+    pub description: Option<String>,
+}
+
+/// A reply: exactly one of `text`, `media_id`, `template`, `buttons`, `list`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyRequest {
+    pub text: Option<String>,
+    /// Render a preview of the first link in `text`.
+    #[serde(default)]
+    pub preview_url: bool,
+    /// An uploaded file (POST /media).
+    pub media_id: Option<i64>,
+    pub caption: Option<String>,
+    pub template: Option<TemplateRequest>,
+    pub buttons: Option<ButtonsRequest>,
+    pub list: Option<ListRequest>,
+    /// Quote one of the conversation's messages (its Parley id).
+    pub reply_to_message_id: Option<i64>,
+}
+
+fn media_kind(mime: &str) -> MediaKind {
+    match mime.split('/').next().unwrap_or("") {
+        "image" if mime == "image/webp" => MediaKind::Sticker,
+        "image" => MediaKind::Image,
+        "video" => MediaKind::Video,
+        "audio" => MediaKind::Audio,
+        _ => MediaKind::Document,
+    }
+}
+
+/// Sends a reply. It is committed with its outbox row and answered 202 at
+/// once; delivery (and retries) happen in the background, and status events
+/// follow. Outside the 24-hour window only templates are accepted (422
+/// `window_closed`).
+#[utoipa::path(post, path = "/tickets/{id}/messages", tag = "tickets", params(("id" = i64, Path)), request_body = ReplyRequest,
+    responses((status = 202, body = Message), (status = 422, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn reply(
+    State(state): State<AppState>,
+    agent: AuthAgent,
+    Path(id): Path<i64>,
+    body: Result<Json<ReplyRequest>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<Message>)> {
+    let Json(req) = body?;
+    let given = [
+        req.text.is_some() && req.media_id.is_none(),
+        req.media_id.is_some(),
+        req.template.is_some(),
+        req.buttons.is_some(),
+        req.list.is_some(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    if given != 1 {
+        return Err(ApiError::bad_request(
+            "send exactly one of text, media_id, template, buttons or list",
+        ));
+    }
+    let reply_to_wamid =
+        match req.reply_to_message_id {
+            Some(mid) => {
+                let m = state.store.get_message(mid).await?;
+                if m.ticket_id != id {
+                    return Err(ApiError::bad_request(
+                        "reply_to_message_id is not in this ticket",
+                    ));
+                }
+                Some(m.wa_message_id.ok_or_else(|| {
+                    ApiError::bad_request("that message has no WhatsApp id to quote")
+                })?)
+            }
+            None => None,
+        };
+    let mut local_media = None;
+    let mut shown = json!({});
+    let (content, text) = if let Some(media_id) = req.media_id {
+        let media = state.store.get_media(media_id).await?;
+        let mime = media.mime_type.clone().unwrap_or_default();
+        let kind = media_kind(&mime);
+        local_media = Some(media_id);
+        let caption = req
+            .caption
+            .clone()
+            .or(req.text.clone())
+            .filter(|c| !c.is_empty());
+        shown = json!({ "caption": caption, "filename": media.filename, "mime_type": mime });
+        (
+            OutboundContent::Media {
+                kind,
+                // Replaced by Meta's media id when the sender uploads the file.
+                source: MediaSource::Id(format!("local:{media_id}")),
+                caption: caption
+                    .clone()
+                    .filter(|_| !matches!(kind, MediaKind::Audio | MediaKind::Sticker)),
+                filename: media
+                    .filename
+                    .clone()
+                    .filter(|_| kind == MediaKind::Document),
+            },
+            caption,
+        )
+    } else if let Some(t) = req.template {
+        shown = json!({ "name": t.name, "language": t.language, "components": t.components });
+        let text = Some(format!("Template: {}", t.name));
+        (
+            OutboundContent::Template {
+                name: t.name,
+                language: t.language,
+                components: t.components.unwrap_or(Value::Null),
+            },
+            text,
+        )
+    } else if let Some(b) = req.buttons {
+        let text = Some(b.body.clone());
+        (
+            OutboundContent::Buttons {
+                body: b.body,
+                header: b.header,
+                footer: b.footer,
+                buttons: b
+                    .buttons
+                    .into_iter()
+                    .map(|b| ReplyButton {
+                        id: b.id,
+                        title: b.title,
+                    })
+                    .collect(),
+            },
+            text,
+        )
+    } else if let Some(l) = req.list {
+        let text = Some(l.body.clone());
+        (
+            OutboundContent::List {
+                body: l.body,
+                header: l.header,
+                footer: l.footer,
+                button: l.button,
+                sections: l
+                    .sections
+                    .into_iter()
+                    .map(|s| ListSection {
+                        title: s.title,
+                        rows: s
+                            .rows
+                            .into_iter()
+                            .map(|r| ListRow {
+                                id: r.id,
+                                title: r.title,
+                                description: r.description,
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            },
+            text,
+        )
+    } else {
+        let body = req.text.clone().unwrap_or_default();
+        (
+            OutboundContent::Text {
+                body: body.clone(),
+                preview_url: req.preview_url,
+            },
+            Some(body),
+        )
+    };
+    // Meta's limits are checked now, with a clear error, not after a failed send.
+    let probe = OutboundMessage {
+        to: "0".into(),
+        content: content.clone(),
+        reply_to: reply_to_wamid.clone(),
+    };
+    if let Err(e) = probe.validate() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_message",
+            e.to_string(),
+        ));
+    }
+    if matches!(
+        content,
+        OutboundContent::Buttons { .. } | OutboundContent::List { .. }
+    ) {
+        shown = probe
+            .to_json()
+            .get("interactive")
+            .cloned()
+            .unwrap_or_default();
+    }
+    let kind = content.type_name().to_string();
+    let requires_window = !matches!(content, OutboundContent::Template { .. });
+    let payload = serde_json::to_value(OutboxPayload {
+        content,
+        reply_to: reply_to_wamid.clone(),
+        local_media,
+    })
+    .map_err(|e| ApiError::internal(e.to_string()))?;
+    let draft = ReplyDraft {
+        kind,
+        text,
+        content: shown,
+        payload,
+        media_id: local_media,
+        requires_window,
+        reply_to_wamid,
+    };
+    let message_id = state
+        .store
+        .create_reply(id, agent.0.id, draft, state.now())
+        .await?;
+    state.outbox_wake.notify_one();
+    let message = state.store.get_message(message_id).await?;
+    state
+        .bus
+        .publish("message.created", json!({ "message": message }));
+    publish_ticket(&state, id, "ticket.updated").await;
+    Ok((StatusCode::ACCEPTED, Json(message)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NoteRequest {
+    pub text: String,
+}
+
+/// Adds an internal note (never sent to the customer).
+#[utoipa::path(post, path = "/tickets/{id}/notes", tag = "tickets", params(("id" = i64, Path)), request_body = NoteRequest,
+    responses((status = 201, body = Message)), security(("bearer" = [])))]
+pub async fn add_note(
+    State(state): State<AppState>,
+    agent: AuthAgent,
+    Path(id): Path<i64>,
+    body: Result<Json<NoteRequest>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<Message>)> {
+    let Json(req) = body?;
+    if req.text.trim().is_empty() {
+        return Err(ApiError::bad_request("a note needs text"));
+    }
+    let message_id = state
+        .store
+        .add_note(id, agent.0.id, req.text.trim(), state.now())
+        .await?;
+    let message = state.store.get_message(message_id).await?;
+    state
+        .bus
+        .publish("message.created", json!({ "message": message }));
+    Ok((StatusCode::CREATED, Json(message)))
+}
+
+/// Who changed what and when on this ticket.
+#[utoipa::path(get, path = "/tickets/{id}/audit", tag = "tickets", params(("id" = i64, Path)),
+    responses((status = 200, body = AuditList)), security(("bearer" = [])))]
+pub async fn audit(
+    State(state): State<AppState>,
+    _agent: AuthAgent,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<AuditList>> {
+    state.store.get_ticket(id, state.now()).await?;
+    Ok(Json(AuditList {
+        items: state.store.ticket_audit(id).await?,
+    }))
+}
+
+/// Sends a failed outbound message again (same message, new attempt).
+#[utoipa::path(post, path = "/messages/{id}/retry", tag = "tickets", params(("id" = i64, Path)),
+    responses((status = 202, body = Message), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn retry(
+    State(state): State<AppState>,
+    _agent: AuthAgent,
+    Path(id): Path<i64>,
+) -> ApiResult<(StatusCode, Json<Message>)> {
+    let message = state.store.get_message(id).await?;
+    if message.kind != "template" {
+        let ticket = state
+            .store
+            .get_ticket(message.ticket_id, state.now())
+            .await?;
+        if !ticket.window_open {
+            return Err(parley_store::StoreError::WindowClosed.into());
+        }
+    }
+    state.store.retry_message(id, state.now()).await?;
+    state.outbox_wake.notify_one();
+    publish_message(&state, id, "message.updated").await;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(state.store.get_message(id).await?),
+    ))
+}

@@ -1,0 +1,77 @@
+//! The in-process event bus and the authenticated Server-Sent Events stream
+//! that pushes ticket and message changes to every connected agent.
+
+use crate::AppState;
+use crate::auth::AuthAgent;
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use serde_json::Value;
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio::sync::broadcast;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+
+/// A change agents should see: `ticket.created`, `ticket.updated`,
+/// `message.created`, `message.updated`.
+#[derive(Debug, Clone)]
+pub struct DomainEvent {
+    pub name: &'static str,
+    pub data: Value,
+}
+
+#[derive(Clone)]
+pub struct EventBus {
+    tx: broadcast::Sender<DomainEvent>,
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        EventBus {
+            tx: broadcast::channel(4096).0,
+        }
+    }
+}
+
+impl EventBus {
+    pub fn publish(&self, name: &'static str, data: Value) {
+        // No subscriber is fine: nobody is looking.
+        let _ = self.tx.send(DomainEvent { name, data });
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<DomainEvent> {
+        self.tx.subscribe()
+    }
+
+    /// Whether anyone listens, so publishers can skip building payloads.
+    pub fn has_subscribers(&self) -> bool {
+        self.tx.receiver_count() > 0
+    }
+}
+
+/// Server-Sent Events: `event: <name>` with a JSON `data:` line per change.
+/// A client that falls too far behind gets `event: resync` and should refetch.
+#[utoipa::path(get, path = "/events", tag = "events",
+    responses((status = 200, description = "text/event-stream of ticket.* and message.* events")),
+    security(("bearer" = [])))]
+pub async fn stream(
+    State(state): State<AppState>,
+    _agent: AuthAgent,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let rx = state.bus.subscribe();
+    let stream = BroadcastStream::new(rx).map(|item| {
+        Ok(match item {
+            Ok(ev) => Event::default().event(ev.name).data(ev.data.to_string()),
+            Err(BroadcastStreamRecvError::Lagged(n)) => Event::default()
+                .event("resync")
+                .data(format!("{{\"missed\":{n}}}")),
+        })
+    });
+    Sse::new(stream).keep_alive(
+        KeepAlive::new()
+            .interval(Duration::from_secs(15))
+            .text("keepalive"),
+    )
+}

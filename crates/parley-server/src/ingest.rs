@@ -1,0 +1,356 @@
+//! Durable webhook ingest.
+//!
+//! The webhook handler hands each verified body to [`IngestLog::append`],
+//! which returns once the body is committed to `webhook_log`. One writer task
+//! batches whatever bodies are waiting into a single transaction (group
+//! commit), so many concurrent webhooks share one fsync.
+//!
+//! The processor then applies logged payloads in order. Because the log is
+//! the source of truth, a crash between the 200 and processing loses nothing:
+//! on restart the processor finds the rows still unprocessed.
+
+use crate::AppState;
+use parley_core::Clock;
+use parley_store::{InboundMedia, InboundMessage, IngestItem, IngestOutcome, StatusReport, Store};
+use parley_whatsapp::webhook::{InteractiveReply, Notification};
+use parley_whatsapp::{MessageContent, WebhookEvent, parse_notification};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
+use tokio::task::JoinSet;
+
+/// Bodies per group commit at most.
+const MAX_BATCH: usize = 1024;
+/// A payload that failed this often is left for an operator (still in the log).
+pub const MAX_ATTEMPTS: i64 = 5;
+
+type Ack = oneshot::Sender<Result<i64, String>>;
+
+/// Handle to the group-commit writer.
+#[derive(Clone)]
+pub struct IngestLog {
+    tx: mpsc::Sender<(String, Ack)>,
+}
+
+impl IngestLog {
+    pub fn spawn(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        processor: Arc<Notify>,
+        tasks: &mut JoinSet<()>,
+    ) -> IngestLog {
+        let (tx, rx) = mpsc::channel::<(String, Ack)>(16 * 1024);
+        tasks.spawn(write_loop(store, clock, processor, rx));
+        IngestLog { tx }
+    }
+
+    /// Commits one raw body; resolves once it is durable.
+    pub async fn append(&self, body: String) -> Result<i64, String> {
+        let (ack, done) = oneshot::channel();
+        self.tx
+            .send((body, ack))
+            .await
+            .map_err(|_| "the ingest log is shutting down".to_string())?;
+        done.await
+            .map_err(|_| "the ingest log stopped".to_string())?
+    }
+}
+
+async fn write_loop(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    processor: Arc<Notify>,
+    mut rx: mpsc::Receiver<(String, Ack)>,
+) {
+    let mut batch: Vec<(String, Ack)> = Vec::with_capacity(MAX_BATCH);
+    // The loop ends when every sender is gone (server shut down), after the
+    // last batch is written: nothing acknowledged is left behind.
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let (bodies, acks): (Vec<String>, Vec<Ack>) = batch.drain(..).unzip();
+        let started = Instant::now();
+        let result = store.append_webhooks(&bodies, clock.now_ms()).await;
+        metrics::histogram!("parley_ingest_commit_seconds").record(started.elapsed().as_secs_f64());
+        metrics::histogram!("parley_ingest_batch_size").record(bodies.len() as f64);
+        match result {
+            Ok(ids) => {
+                for (ack, id) in acks.into_iter().zip(ids) {
+                    let _ = ack.send(Ok(id));
+                }
+                processor.notify_one();
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not commit webhook bodies");
+                for ack in acks {
+                    let _ = ack.send(Err(e.to_string()));
+                }
+            }
+        }
+    }
+}
+
+/// Applies logged payloads, oldest first, until shutdown.
+pub async fn run_processor(
+    state: AppState,
+    wake: Arc<Notify>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        match process_pending(&state, 256).await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "webhook processing failed; retrying"),
+        }
+        if !crate::idle(&wake, Duration::from_secs(1), &mut shutdown).await {
+            break;
+        }
+    }
+}
+
+/// Applies up to `limit` pending payloads; returns how many were handled.
+pub async fn process_pending(
+    state: &AppState,
+    limit: i64,
+) -> Result<usize, parley_store::StoreError> {
+    let pending = state.store.pending_webhooks(limit, MAX_ATTEMPTS).await?;
+    let n = pending.len();
+    for row in pending {
+        let items = match parse_notification(row.body.as_bytes()) {
+            Ok(n) => items_from_notification(&n),
+            // The handler only logs valid JSON, so this is a corrupted row.
+            Err(e) => vec![IngestItem::Unreadable {
+                reason: e.to_string(),
+                raw: Value::Null,
+            }],
+        };
+        let now = state.now();
+        match state.store.apply_webhook(row.id, items.clone(), now).await {
+            Ok(outcomes) => publish_outcomes(state, &outcomes).await,
+            Err(e) => {
+                // Fall back to one item at a time so one bad item cannot hold
+                // back the rest of the batch Meta sent with it.
+                tracing::warn!(log_id = row.id, error = %e, "applying webhook failed; isolating items");
+                if let Err(e2) = apply_items_one_by_one(state, row.id, items).await {
+                    tracing::error!(log_id = row.id, error = %e2, "webhook left for retry");
+                    state.store.webhook_failed(row.id, &e2.to_string()).await?;
+                    metrics::counter!("parley_webhook_processing_failures_total").increment(1);
+                }
+            }
+        }
+    }
+    Ok(n)
+}
+
+async fn apply_items_one_by_one(
+    state: &AppState,
+    log_id: i64,
+    items: Vec<IngestItem>,
+) -> Result<(), parley_store::StoreError> {
+    for item in items {
+        match state
+            .store
+            .apply_webhook(None, vec![item.clone()], state.now())
+            .await
+        {
+            Ok(outcomes) => publish_outcomes(state, &outcomes).await,
+            Err(parley_store::StoreError::Database(e)) => return Err(e.into()),
+            Err(e) => {
+                // The item itself is bad (e.g. no sender id): keep it, with
+                // the reason, in the audit trail instead of retrying forever.
+                let raw = match &item {
+                    IngestItem::Message(m) => m.raw.clone(),
+                    IngestItem::Status(s) => s.raw.clone(),
+                    IngestItem::Unreadable { raw, .. } => raw.clone(),
+                };
+                let reason = e.to_string();
+                state
+                    .store
+                    .apply_webhook(
+                        None,
+                        vec![IngestItem::Unreadable { reason, raw }],
+                        state.now(),
+                    )
+                    .await?;
+            }
+        }
+    }
+    state
+        .store
+        .apply_webhook(log_id, vec![], state.now())
+        .await?;
+    Ok(())
+}
+
+async fn publish_outcomes(state: &AppState, outcomes: &[IngestOutcome]) {
+    for o in outcomes {
+        match o {
+            IngestOutcome::Message {
+                ticket_id,
+                message_id,
+                ticket_created,
+                ..
+            } => {
+                metrics::counter!("parley_messages_in_total").increment(1);
+                if *ticket_created {
+                    metrics::counter!("parley_tickets_created_total").increment(1);
+                }
+                if state.bus.has_subscribers() {
+                    let name = if *ticket_created {
+                        "ticket.created"
+                    } else {
+                        "ticket.updated"
+                    };
+                    publish_ticket(state, *ticket_id, name).await;
+                    publish_message(state, *message_id, "message.created").await;
+                }
+            }
+            IngestOutcome::Status { message_id, .. } => {
+                metrics::counter!("parley_statuses_applied_total").increment(1);
+                publish_message(state, *message_id, "message.updated").await;
+            }
+            IngestOutcome::DuplicateMessage => {
+                metrics::counter!("parley_webhook_duplicates_total").increment(1);
+            }
+            IngestOutcome::StatusRecorded | IngestOutcome::Unreadable => {}
+        }
+    }
+}
+
+pub(crate) async fn publish_ticket(state: &AppState, id: i64, name: &'static str) {
+    if !state.bus.has_subscribers() {
+        return;
+    }
+    match state.store.get_ticket(id, state.now()).await {
+        Ok(t) => state.bus.publish(name, json!({ "ticket": t })),
+        Err(e) => tracing::warn!(ticket = id, error = %e, "could not load ticket for event"),
+    }
+}
+
+pub(crate) async fn publish_message(state: &AppState, id: i64, name: &'static str) {
+    if !state.bus.has_subscribers() {
+        return;
+    }
+    match state.store.get_message(id).await {
+        Ok(m) => state.bus.publish(name, json!({ "message": m })),
+        Err(e) => tracing::warn!(message = id, error = %e, "could not load message for event"),
+    }
+}
+
+/// Translates a parsed notification into store items. Unknown message types
+/// become `unsupported` with their raw JSON; other `field`s are ignored
+/// (their raw payload stays in the webhook log).
+pub fn items_from_notification(n: &Notification) -> Vec<IngestItem> {
+    n.events()
+        .into_iter()
+        .filter_map(|ev| match ev {
+            WebhookEvent::Message(ev) => {
+                let m = &ev.message;
+                let content = &m.content;
+                let unsupported = matches!(content, MessageContent::Unsupported { .. });
+                let kind = if unsupported {
+                    "unsupported".to_string()
+                } else {
+                    m.kind.clone()
+                };
+                let mut shown = display_content(&m.raw, &m.kind);
+                if unsupported {
+                    shown["original_type"] = json!(m.kind);
+                    shown["errors"] = m.raw.get("errors").cloned().unwrap_or(Value::Null);
+                }
+                if let Some(ctx) = m.raw.get("context") {
+                    shown["context"] = ctx.clone();
+                }
+                if let Some(r) = m.raw.get("referral") {
+                    shown["referral"] = r.clone();
+                }
+                let (new_wa_id, new_user_id) = match content {
+                    MessageContent::System {
+                        new_wa_id,
+                        new_user_id,
+                        ..
+                    } => (new_wa_id.clone(), new_user_id.clone()),
+                    _ => (None, None),
+                };
+                let reply_to_wamid = m
+                    .context
+                    .as_ref()
+                    .and_then(|c| c.id.clone())
+                    .filter(|id| id.starts_with("wamid."));
+                Some(IngestItem::Message(Box::new(InboundMessage {
+                    phone_number_id: ev.phone_number_id.clone(),
+                    wa_message_id: m.id.clone(),
+                    from_wa_id: m.from.clone().or(ev.contact_wa_id.clone()),
+                    from_user_id: m.from_user_id.clone().or(ev.contact_user_id.clone()),
+                    profile_name: ev.profile_name.clone(),
+                    username: ev.username.clone(),
+                    kind,
+                    text: content.text(),
+                    preview: content.summary(),
+                    content: shown,
+                    raw: m.raw.clone(),
+                    reply_to_wamid,
+                    media: content.media().map(|md| InboundMedia {
+                        wa_media_id: md.id.clone(),
+                        mime_type: md.mime_type.clone(),
+                        filename: md.filename.clone(),
+                    }),
+                    sent_at_ms: m.timestamp.saturating_mul(1000),
+                    reopens: !matches!(
+                        content,
+                        MessageContent::Reaction { .. }
+                            | MessageContent::System { .. }
+                            | MessageContent::Revoke { .. }
+                            | MessageContent::RequestWelcome
+                    ) && !matches!(
+                        content,
+                        MessageContent::Interactive(InteractiveReply::Other { .. })
+                    ),
+                    new_wa_id,
+                    new_user_id,
+                })))
+            }
+            WebhookEvent::Status(ev) => {
+                let s = &ev.status;
+                let err = s.errors.first();
+                Some(IngestItem::Status(StatusReport {
+                    wa_message_id: s.id.clone(),
+                    status: s.status.as_str().to_string(),
+                    timestamp_ms: s.timestamp.saturating_mul(1000),
+                    error_code: err.map(|e| e.code),
+                    error_message: err.map(describe_error),
+                    raw: s.raw.clone(),
+                }))
+            }
+            WebhookEvent::Error(ev) => Some(IngestItem::Unreadable {
+                reason: describe_error(&ev.error),
+                raw: ev.raw.clone(),
+            }),
+            WebhookEvent::OtherField { field, .. } => {
+                tracing::debug!(field, "ignoring webhook field");
+                None
+            }
+        })
+        .collect()
+}
+
+/// The type-specific object an inbox shows: Meta's own object for the type.
+fn display_content(raw: &Value, kind: &str) -> Value {
+    match raw.get(kind) {
+        Some(Value::Object(o)) => Value::Object(o.clone()),
+        Some(Value::Array(a)) => json!({ kind: a }),
+        _ => json!({}),
+    }
+}
+
+/// "(#131047) Re-engagement message: More than 24 hours have passed…"
+pub fn describe_error(e: &parley_whatsapp::ErrorDetail) -> String {
+    let title = e
+        .title
+        .clone()
+        .or(e.message.clone())
+        .unwrap_or_else(|| "error".into());
+    match &e.details {
+        Some(d) if !d.is_empty() => format!("(#{}) {title}: {d}", e.code),
+        _ => format!("(#{}) {title}", e.code),
+    }
+}

@@ -1,0 +1,212 @@
+//! Configuration: flags, then `PARLEY_*` environment (clap reads both), then
+//! the optional config file, then defaults. One struct comes out, handed to
+//! the server; nothing is global.
+
+use anyhow::{Context, bail};
+use clap::Args;
+use parley_server::{ServerConfig, WhatsAppConfig};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Settings shared by `serve`, `demo` and `agent`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct CommonOpts {
+    /// A TOML config file (keys: listen, data_dir, database_url, sqlite_sync,
+    /// webhook_body_limit, send_rate_per_second, [whatsapp] app_secret,
+    /// verify_token, access_token, phone_number_id, api_base, api_version).
+    #[arg(long, env = "PARLEY_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "PARLEY_LISTEN", global = true)]
+    pub listen: Option<SocketAddr>,
+    /// Where SQLite and media files live [default: ./parley-data].
+    #[arg(long, env = "PARLEY_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// postgres://… to use PostgreSQL; unset: SQLite in the data dir.
+    #[arg(
+        long,
+        env = "PARLEY_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+    /// SQLite durability: full (fsync every commit) or normal [default: full].
+    #[arg(long, env = "PARLEY_SQLITE_SYNC", global = true)]
+    pub sqlite_sync: Option<String>,
+    #[arg(
+        long,
+        env = "PARLEY_WHATSAPP_APP_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub whatsapp_app_secret: Option<String>,
+    #[arg(
+        long,
+        env = "PARLEY_WHATSAPP_VERIFY_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub whatsapp_verify_token: Option<String>,
+    #[arg(
+        long,
+        env = "PARLEY_WHATSAPP_ACCESS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub whatsapp_access_token: Option<String>,
+    #[arg(long, env = "PARLEY_WHATSAPP_PHONE_NUMBER_ID", global = true)]
+    pub whatsapp_phone_number_id: Option<String>,
+    /// Graph API base URL [default: https://graph.facebook.com].
+    #[arg(long, env = "PARLEY_WHATSAPP_API_BASE", global = true)]
+    pub whatsapp_api_base: Option<String>,
+    /// Graph API version [default: v24.0].
+    #[arg(long, env = "PARLEY_WHATSAPP_API_VERSION", global = true)]
+    pub whatsapp_api_version: Option<String>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    listen: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    sqlite_sync: Option<String>,
+    webhook_body_limit: Option<usize>,
+    send_rate_per_second: Option<u32>,
+    #[serde(default)]
+    whatsapp: FileWhatsApp,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct FileWhatsApp {
+    app_secret: Option<String>,
+    verify_token: Option<String>,
+    access_token: Option<String>,
+    phone_number_id: Option<String>,
+    api_base: Option<String>,
+    api_version: Option<String>,
+}
+
+/// Reads and checks a config file; errors name the file, line and problem.
+pub fn load_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading config file {}", path.display()))?;
+    toml::from_str(&text).map_err(|e| {
+        let (line, col) = e
+            .span()
+            .map(|s| {
+                let before = &text[..s.start.min(text.len())];
+                (
+                    before.matches('\n').count() + 1,
+                    s.start - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1,
+                )
+            })
+            .unwrap_or((0, 0));
+        anyhow::anyhow!(
+            "{}: line {line}, column {col}: {}",
+            path.display(),
+            e.message()
+        )
+    })
+}
+
+impl CommonOpts {
+    pub fn resolve(&self) -> anyhow::Result<ServerConfig> {
+        let file = match &self.config {
+            Some(p) => load_file(p)?,
+            None => FileConfig::default(),
+        };
+        let listen = match (&self.listen, &file.listen) {
+            (Some(l), _) => *l,
+            (None, Some(l)) => l
+                .parse()
+                .with_context(|| format!("config file: listen {l:?} is not host:port"))?,
+            (None, None) => "127.0.0.1:8080".parse().expect("valid default"),
+        };
+        let data_dir = self
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("parley-data"));
+        let mut cfg = ServerConfig::new(listen, data_dir);
+        cfg.database_url = self
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .filter(|u| !u.is_empty());
+        if let Some(s) = self.sqlite_sync.clone().or(file.sqlite_sync) {
+            cfg.sqlite_sync = s.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+        }
+        if let Some(limit) = file.webhook_body_limit {
+            cfg.webhook_body_limit = limit;
+        }
+        if let Some(rate) = file.send_rate_per_second {
+            if rate == 0 {
+                bail!("send_rate_per_second must be at least 1");
+            }
+            cfg.send_rate_per_second = rate;
+        }
+        let w = file.whatsapp;
+        let pick =
+            |flag: &Option<String>, file: Option<String>| flag.clone().or(file).unwrap_or_default();
+        cfg.whatsapp = WhatsAppConfig {
+            app_secret: pick(&self.whatsapp_app_secret, w.app_secret),
+            verify_token: pick(&self.whatsapp_verify_token, w.verify_token),
+            access_token: pick(&self.whatsapp_access_token, w.access_token),
+            phone_number_id: pick(&self.whatsapp_phone_number_id, w.phone_number_id),
+            api_base: self
+                .whatsapp_api_base
+                .clone()
+                .or(w.api_base)
+                .unwrap_or(cfg.whatsapp.api_base),
+            api_version: self
+                .whatsapp_api_version
+                .clone()
+                .or(w.api_version)
+                .unwrap_or(cfg.whatsapp.api_version),
+        };
+        Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_errors_name_file_line_and_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("parley.toml");
+        std::fs::write(
+            &p,
+            "listen = \"0.0.0.0:9000\"\n[whatsapp]\napp_secret = \"s\"\nphone_nmber_id = \"1\"\n",
+        )
+        .unwrap();
+        let err = load_file(&p).unwrap_err().to_string();
+        assert!(err.contains("parley.toml: line 4"), "{err}");
+        assert!(err.contains("phone_nmber_id"), "{err}");
+    }
+
+    #[test]
+    fn flags_and_env_beat_the_file_which_beats_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("parley.toml");
+        std::fs::write(&p, "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/parley\"\n[whatsapp]\napp_secret = \"from-file\"\napi_version = \"v23.0\"\n").unwrap();
+        let opts = CommonOpts {
+            config: Some(p),
+            whatsapp_app_secret: Some("from-env".into()),
+            ..Default::default()
+        };
+        let cfg = opts.resolve().unwrap();
+        assert_eq!(cfg.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(cfg.data_dir, PathBuf::from("/srv/parley"));
+        assert_eq!(cfg.whatsapp.app_secret, "from-env");
+        assert_eq!(cfg.whatsapp.api_version, "v23.0");
+        assert_eq!(cfg.whatsapp.api_base, "https://graph.facebook.com");
+        assert!(cfg.database_url.is_none());
+        // Secrets never show in Debug output.
+        assert!(!format!("{:?}", cfg.whatsapp).contains("from-env"));
+    }
+}
