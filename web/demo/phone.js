@@ -145,6 +145,7 @@ async function refresh() {
     if (json === state.lastJson) return; // nothing new: don't disturb scrolling
     state.lastJson = json;
     state.items = data.items || [];
+    outCounts.set(waId, countOut(state.items));
     renderChat(false);
   } catch (err) {
     status(`Could not load the conversation: ${err.message}`);
@@ -348,11 +349,28 @@ $('send-location').addEventListener('click', () => {
 // Prefer the server's SSE hint ("refetch wa_id"); poll every second as the
 // fallback, and slowly even when SSE is up in case an event is missed.
 
+// Remembered per tab: once the hint stream is known to be missing (404, or any
+// failure before it ever opened), don't try again; polling does the job.
+const NO_SSE_KEY = 'parley.demo.noSse';
+
 function startEvents() {
   if (!('EventSource' in window)) return;
+  try { if (sessionStorage.getItem(NO_SSE_KEY)) return; } catch { /* storage blocked */ }
   const es = new EventSource('/demo/api/events');
-  es.onopen = () => { state.sseLive = true; };
-  es.onerror = () => { state.sseLive = false; }; // EventSource retries by itself
+  let opened = false;
+  es.onopen = () => { opened = true; state.sseLive = true; };
+  es.onerror = () => {
+    state.sseLive = false;
+    // A stream that never opened (404, wrong content type) won't start working
+    // by retrying: stop for good and keep polling every second.
+    if (!opened || es.readyState === EventSource.CLOSED) {
+      es.close();
+      if (!opened) {
+        try { sessionStorage.setItem(NO_SSE_KEY, '1'); } catch { /* fine */ }
+      }
+    }
+    // Otherwise it was live and dropped: EventSource reconnects by itself.
+  };
   es.addEventListener('phone', (e) => {
     let waId = null;
     try { waId = JSON.parse(e.data).wa_id; } catch { return; }
@@ -368,11 +386,36 @@ function startEvents() {
   });
 }
 
+// Without the hint stream, the other customers' chats are checked every few
+// seconds so a reply to them still gets its "new" badge.
+const outCounts = new Map(); // wa_id -> number of Parley messages seen
+
+function countOut(items) {
+  return (items || []).filter((x) => x.direction !== 'in').length;
+}
+
+async function pollOthers() {
+  for (const c of state.customers) {
+    if (c.wa_id === state.selected) continue;
+    try {
+      const data = await call('GET', `/demo/api/conversation?wa_id=${encodeURIComponent(c.wa_id)}`);
+      const n = countOut(data.items);
+      const before = outCounts.get(c.wa_id);
+      outCounts.set(c.wa_id, n);
+      if (before != null && n > before && c.wa_id !== state.selected) {
+        state.unread.add(c.wa_id);
+        renderCustomers();
+      }
+    } catch { /* next round */ }
+  }
+}
+
 let pollCount = 0;
 setInterval(() => {
   pollCount += 1;
   if (document.hidden) return;
   if (!state.sseLive || pollCount % 5 === 0) refresh();
+  if (!state.sseLive && pollCount % 4 === 0) pollOthers();
 }, 1000);
 
 startEvents();

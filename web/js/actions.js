@@ -4,7 +4,7 @@
 import { api } from './api.js';
 import {
   getState, update, setList, upsertTickets, setMessages, upsertMessages,
-  setAudit, setContact, markSeen, setUi,
+  setAudit, setContact, markSeen, setUi, saveView,
 } from './store.js';
 import { buildQuery } from './query.js';
 import { notify } from './views/toast.js';
@@ -45,6 +45,7 @@ export async function loadMore() {
 }
 
 export function setView(view) {
+  saveView(view);
   update((s) => ({ view, filters: { ...s.filters, status: '', assignee: '' }, ui: { ...s.ui, navOpen: false } }));
   reloadList();
 }

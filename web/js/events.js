@@ -30,6 +30,12 @@ export function stopEvents() {
 }
 
 function handle({ event, data }) {
+  if (event === 'resync') {
+    // We fell too far behind and events were dropped: refetch what we show.
+    reloadList();
+    refreshOpenTicket();
+    return;
+  }
   let payload;
   try { payload = JSON.parse(data); } catch { return; }
   switch (event) {

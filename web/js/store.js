@@ -2,12 +2,12 @@
 // the slices they render; api responses and the event stream write it through
 // the mutators below. Updates are immutable at the slice level so that views
 // can detect changes with a cheap reference comparison.
-import { matchesQuery, sortKey } from './query.js';
+import { matchesQuery, sortKey, VIEWS } from './query.js';
 
 const initialState = () => ({
   agent: null, // signed-in agent {id,email,name,role}
   connection: 'offline', // event stream: 'connecting' | 'live' | 'offline'
-  view: 'mine',
+  view: loadView(), // last chosen view; "All open" first, so new conversations show up
   filters: { status: '', priority: '', label: '', team: '', assignee: '' },
   list: { ids: [], nextCursor: null, loading: false, error: null, query: null },
   tickets: {}, // id -> Ticket (anything we've seen: list, events, deep links)
@@ -17,6 +17,7 @@ const initialState = () => ({
   contacts: {}, // contactId -> Contact (full record from /contacts/{id})
   agents: [],
   teams: [],
+  draftsRev: 0, // bumped when a ticket's draft appears or disappears (list "Draft" tag)
   seen: loadSeen(), // ticketId -> last_inbound_at the agent has seen (unread dot)
   ui: { pane: 'list', contactOpen: false, helpOpen: false, navOpen: false },
 });
@@ -111,7 +112,7 @@ export function setList(patch) {
 
 // ---------- messages ----------
 
-const STATUS_RANK = { queued: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
+const STATUS_RANK = { queued: 0, sent: 1, delivered: 2, read: 3, played: 4, failed: 5 };
 
 /**
  * Insert or replace messages for their tickets. `preferExisting` is used for
@@ -152,6 +153,22 @@ export function setAudit(ticketId, items) {
 
 export function setContact(contact) {
   update((s) => ({ contacts: { ...s.contacts, [contact.id]: contact } }));
+}
+
+// ---------- saved view ----------
+
+const VIEW_KEY = 'parley.view';
+
+function loadView() {
+  try {
+    const v = localStorage.getItem(VIEW_KEY);
+    if (v && VIEWS.some((x) => x.id === v)) return v;
+  } catch { /* storage blocked */ }
+  return 'open';
+}
+
+export function saveView(view) {
+  try { localStorage.setItem(VIEW_KEY, view); } catch { /* fine: default next time */ }
 }
 
 // ---------- unread ----------

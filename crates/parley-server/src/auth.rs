@@ -155,8 +155,17 @@ fn dummy_hash() -> &'static str {
 
 /// Ends the current session (revokes the token used).
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", responses((status = 204)), security(("bearer" = [])))]
-pub async fn logout(State(state): State<AppState>, parts: Parts) -> ApiResult<StatusCode> {
-    if let Some(token) = bearer(&parts) {
+pub async fn logout(
+    State(state): State<AppState>,
+    _agent: AuthAgent,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<StatusCode> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    if let Some(token) = token {
         state.store.revoke_token(token, state.now()).await?;
     }
     Ok(StatusCode::NO_CONTENT)

@@ -61,7 +61,10 @@ pub async fn stream(
     _agent: AuthAgent,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let rx = state.bus.subscribe();
-    let stream = BroadcastStream::new(rx).map(|item| {
+    let mut shutdown = state.shutdown.clone();
+    let stop = async move { crate::stopped(&mut shutdown).await };
+    let until_shutdown = futures_util::StreamExt::take_until(BroadcastStream::new(rx), stop);
+    let stream = until_shutdown.map(|item| {
         Ok(match item {
             Ok(ev) => Event::default().event(ev.name).data(ev.data.to_string()),
             Err(BroadcastStreamRecvError::Lagged(n)) => Event::default()

@@ -38,10 +38,11 @@ impl IngestLog {
         store: Store,
         clock: Arc<dyn Clock>,
         processor: Arc<Notify>,
+        shutdown: watch::Receiver<bool>,
         tasks: &mut JoinSet<()>,
     ) -> IngestLog {
         let (tx, rx) = mpsc::channel::<(String, Ack)>(16 * 1024);
-        tasks.spawn(write_loop(store, clock, processor, rx));
+        tasks.spawn(write_loop(store, clock, processor, rx, shutdown));
         IngestLog { tx }
     }
 
@@ -62,11 +63,22 @@ async fn write_loop(
     clock: Arc<dyn Clock>,
     processor: Arc<Notify>,
     mut rx: mpsc::Receiver<(String, Ack)>,
+    mut shutdown: watch::Receiver<bool>,
 ) {
     let mut batch: Vec<(String, Ack)> = Vec::with_capacity(MAX_BATCH);
-    // The loop ends when every sender is gone (server shut down), after the
-    // last batch is written: nothing acknowledged is left behind.
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    loop {
+        let got = tokio::select! {
+            n = rx.recv_many(&mut batch, MAX_BATCH) => n,
+            _ = crate::stopped(&mut shutdown) => {
+                // Refuse new bodies but write every one already handed in:
+                // their handlers are still waiting to answer Meta.
+                rx.close();
+                rx.recv_many(&mut batch, MAX_BATCH).await
+            }
+        };
+        if got == 0 {
+            break;
+        }
         let (bodies, acks): (Vec<String>, Vec<Ack>) = batch.drain(..).unzip();
         let started = Instant::now();
         let result = store.append_webhooks(&bodies, clock.now_ms()).await;

@@ -118,6 +118,9 @@ pub struct AppState {
     pub outbox_wake: Arc<Notify>,
     pub media: media::MediaStore,
     pub metrics: metrics::Metrics,
+    /// Flips to true when the server starts shutting down; long-lived
+    /// responses (the event stream) end on it so shutdown does not hang.
+    pub shutdown: watch::Receiver<bool>,
 }
 
 impl AppState {
@@ -199,6 +202,7 @@ impl Server {
             store.clone(),
             clock.clone(),
             processor_wake.clone(),
+            shutdown_rx.clone(),
             &mut tasks,
         );
         let media = media::MediaStore::new(config.data_dir.join("media"))?;
@@ -212,6 +216,7 @@ impl Server {
             outbox_wake: Arc::new(Notify::new()),
             media,
             metrics: metrics::Metrics::install(),
+            shutdown: shutdown_rx.clone(),
         };
 
         tasks.spawn(ingest::run_processor(
@@ -260,6 +265,18 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Resolves once shutdown has started.
+pub(crate) async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    loop {
+        if *shutdown.borrow_and_update() {
+            return;
+        }
+        if shutdown.changed().await.is_err() {
+            return;
+        }
+    }
 }
 
 /// Sleeps until woken, the deadline passes or shutdown starts. Returns

@@ -34,7 +34,13 @@ pub struct OutboxPayload {
 pub async fn run_sender(state: AppState, mut shutdown: watch::Receiver<bool>) {
     let backoff = Backoff::default();
     let mut limiters: HashMap<String, DefaultDirectRateLimiter> = HashMap::new();
-    let rate = NonZeroU32::new(state.config.send_rate_per_second.max(1)).expect("non-zero");
+    // Evenly spaced, no burst, a little under the limit: Meta counts in a
+    // sliding window, and a burst at the start of one would trip 130429.
+    let period =
+        Duration::from_secs_f64(1.0 / (state.config.send_rate_per_second.max(1) as f64 * 0.95));
+    let quota = Quota::with_period(period)
+        .expect("non-zero period")
+        .allow_burst(NonZeroU32::MIN);
     loop {
         let now = state.now();
         let due = match state.store.due_outbox(now, 100).await {
@@ -54,7 +60,7 @@ pub async fn run_sender(state: AppState, mut shutdown: watch::Receiver<bool>) {
             }
             let limiter = limiters
                 .entry(row.phone_number_id.clone())
-                .or_insert_with(|| RateLimiter::direct(Quota::per_second(rate)));
+                .or_insert_with(|| RateLimiter::direct(quota));
             limiter.until_ready().await;
             deliver(&state, &row, &backoff).await;
         }

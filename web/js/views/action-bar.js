@@ -11,7 +11,8 @@ const STATUS_ACTIONS = [
   { status: 'pending', label: 'Pending', when: (s) => !['pending', 'resolved', 'closed'].includes(s) },
   { status: 'resolved', label: 'Resolve', key: 'e', primary: true, when: (s) => !['resolved', 'closed'].includes(s) },
   { status: 'closed', label: 'Close', when: (s) => s !== 'closed' },
-  { status: 'in_progress', label: 'Reopen', when: (s) => s === 'resolved' || s === 'closed' },
+  // Closed is final (the server answers 409): the customer's next message opens a new ticket.
+  { status: 'in_progress', label: 'Reopen', when: (s) => s === 'resolved' },
 ];
 
 export function mountActionBar(root) {
@@ -57,7 +58,8 @@ function render(t, s) {
         class: a.primary ? 'btn-primary' : null,
         title: a.key ? `${a.label} (${a.key})` : a.label,
         onclick: () => patchTicket(t.id, { status: a.status }),
-      }, a.label))),
+      }, a.label)),
+      t.status === 'closed' ? h('span.muted.closed-note', 'Closed: the customer’s next message opens a new ticket.') : null),
     labelsEditor(t),
   ];
 }

@@ -101,9 +101,15 @@ function renderState(t) {
   els.root.dataset.mode = mode;
   els.tabReply.setAttribute('aria-selected', String(mode === 'reply'));
   els.tabNote.setAttribute('aria-selected', String(mode === 'note'));
-  const closed = windowClosed(t) && mode === 'reply';
+  const ticketClosed = t.status === 'closed' && mode === 'reply';
+  const closed = !ticketClosed && windowClosed(t) && mode === 'reply';
 
-  if (closed) {
+  if (ticketClosed) {
+    // The server refuses replies on closed tickets (409); notes are still fine.
+    els.banner.replaceChildren(h('strong', 'This ticket is closed.'),
+      ' The customer’s next message opens a new ticket. You can still add an internal note.');
+    els.banner.hidden = false;
+  } else if (closed) {
     const last = t.last_inbound_at ? ` The customer last wrote ${relativeFromNow(t.last_inbound_at)}.` : '';
     els.banner.replaceChildren(h('strong', '24-hour window closed.'),
       ` Free-form replies can't be delivered until the customer writes again.${last} Send an approved template instead, or add an internal note.`);
@@ -115,7 +121,7 @@ function renderState(t) {
     els.banner.hidden = true;
   }
   els.templateForm.hidden = !closed;
-  els.editor.hidden = closed;
+  els.editor.hidden = closed || ticketClosed;
   els.attachBtn.hidden = mode === 'note';
   els.textarea.placeholder = mode === 'note'
     ? 'Internal note: only your team sees this'

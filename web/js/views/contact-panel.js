@@ -13,7 +13,9 @@ export function mountContactPanel(root) {
     const contact = contactId != null ? s.contacts[contactId] : null;
     if (contactId === last.contactId && contact === last.contact && t?.id === last.ticketId) return;
     last = { contactId, contact, ticketId: t?.id };
-    rerender(root, t ? render(t, contact) : []);
+    rerender(root, t ? render(t, contact)
+      : [h('div.pane-header', h('h2.pane-title', { id: 'contact-title' }, 'Contact')),
+        h('p.muted.contact-empty', 'The customer’s details show here when a conversation is open.')]);
   });
 }
 

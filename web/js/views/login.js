@@ -18,7 +18,7 @@ export function renderLogin(root, { onSignedIn }) {
         const res = await api.login(email.value.trim(), password.value);
         onSignedIn(res);
       } catch (err) {
-        error.textContent = err.message;
+        error.textContent = err.message.charAt(0).toUpperCase() + err.message.slice(1);
         error.hidden = false;
         submit.disabled = false;
         submit.textContent = 'Sign in';

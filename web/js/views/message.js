@@ -36,6 +36,7 @@ function ticks(status) {
     sent: ['✓', 'Sent', 'tick-sent'],
     delivered: ['✓✓', 'Delivered', 'tick-delivered'],
     read: ['✓✓', 'Read', 'tick-read'],
+    played: ['✓✓', 'Played', 'tick-read'],
     failed: ['!', 'Failed', 'tick-failed'],
   };
   const [glyph, label, cls] = map[status] || ['', '', ''];

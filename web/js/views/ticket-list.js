@@ -39,9 +39,12 @@ export function mountTicketList(root) {
   watch((s) => s, (s) => {
     current = s;
     if (s.list === last.list && s.tickets === last.tickets && s.selectedId === last.selectedId
-      && s.seen === last.seen && s.view === last.view) return;
-    last = { list: s.list, tickets: s.tickets, selectedId: s.selectedId, seen: s.seen, view: s.view };
+      && s.seen === last.seen && s.view === last.view && s.draftsRev === last.draftsRev) return;
+    const moved = s.selectedId !== last.selectedId;
+    last = { list: s.list, tickets: s.tickets, selectedId: s.selectedId, seen: s.seen, view: s.view, draftsRev: s.draftsRev };
     render(s);
+    // j/k can move the selection off screen: bring the row into view.
+    if (moved) ul.querySelector('.ticket-row.is-selected')?.scrollIntoView({ block: 'nearest' });
   });
   // Ages ("5m") go stale; refresh them twice a minute.
   setInterval(() => current && render(current), 30_000);

@@ -3,9 +3,11 @@
 // that changes one message (a tick turning blue) replaces only that bubble,
 // and playing audio/video or loaded images are left alone.
 import { h } from '../util/dom.js';
-import { watch } from '../store.js';
+import { watch, getState } from '../store.js';
 import { renderMessage } from './message.js';
-import { clockTime, fullDateTime, humanize, contactName } from '../util/format.js';
+import {
+  clockTime, fullDateTime, humanize, contactName, statusLabel, priorityLabel,
+} from '../util/format.js';
 
 export function mountTimeline(root) {
   const list = h('ol.timeline');
@@ -76,9 +78,45 @@ function merge(messages, audit) {
 
 function renderAudit(a) {
   return h('li.timeline-system', { dataset: { key: `a${a.id}` } },
-    h('span', a.actor ? `${a.actor.name} · ` : '', humanize(a.action), describe(a.detail)),
+    h('span', a.actor ? `${a.actor.name} · ` : '', auditText(a)),
     ' · ',
     h('time', { title: fullDateTime(a.created_at) }, clockTime(a.created_at)));
+}
+
+/** One readable line per audit entry; unknown actions fall back to key: value pairs. */
+function auditText(a) {
+  const d = a.detail && typeof a.detail === 'object' ? a.detail : {};
+  const reason = typeof d.reason === 'string' ? ` (${d.reason})` : '';
+  switch (a.action) {
+    case 'ticket_created':
+      return 'Ticket created';
+    case 'assigned':
+      return `Assigned to ${agentName(d.to)}${d.from != null ? ` (was ${agentName(d.from)})` : ''}`;
+    case 'unassigned':
+      return `Unassigned${d.from != null ? ` from ${agentName(d.from)}` : ''}`;
+    case 'team_changed':
+      return d.to == null ? `Removed from team ${teamName(d.from)}` : `Team set to ${teamName(d.to)}`;
+    case 'priority_changed':
+      return `Priority ${priorityLabel(d.from) || 'none'} → ${priorityLabel(d.to) || 'none'}`;
+    case 'status_changed':
+      return `Status ${statusLabel(d.from) || 'none'} → ${statusLabel(d.to) || 'none'}${reason}`;
+    case 'labels_changed': {
+      const parts = [...(d.added || []).map((l) => `+${l}`), ...(d.removed || []).map((l) => `−${l}`)];
+      return parts.length ? `Labels ${parts.join(' ')}` : 'Labels changed';
+    }
+    default:
+      return humanize(a.action) + describe(d);
+  }
+}
+
+function agentName(id) {
+  if (id == null) return 'nobody';
+  return getState().agents.find((x) => x.id === id)?.name || `agent #${id}`;
+}
+
+function teamName(id) {
+  if (id == null) return 'none';
+  return getState().teams.find((x) => x.id === id)?.name || `team #${id}`;
 }
 
 /** Audit details are free-form; show a reason if there is one, else key: value pairs. */
@@ -93,7 +131,8 @@ function describe(detail) {
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
+// Values are shown as the server wrote them (ids and wamids must not be re-cased).
 function fmt(v) {
   if (v == null) return 'none';
-  return humanize(String(v)).toLowerCase();
+  return String(v);
 }

@@ -13,6 +13,9 @@ function ensureRegion() {
 
 export function notify(message, kind = 'info', { timeout = kind === 'error' ? 8000 : 3500 } = {}) {
   if (!message) return;
+  message = String(message);
+  // Server messages start lower-case ("a ticket cannot go from …").
+  message = message.charAt(0).toUpperCase() + message.slice(1);
   const el = h(`div.toast.toast-${kind}`,
     h('span', message),
     h('button.toast-close', { type: 'button', 'aria-label': 'Dismiss', onclick: () => el.remove() }, '×'));

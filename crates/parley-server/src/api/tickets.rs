@@ -19,6 +19,7 @@ use serde_json::{Map, Value, json};
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// A status, a comma-separated list of statuses, or `open` (every status but resolved and closed).
     status: Option<String>,
@@ -307,7 +308,9 @@ fn media_kind(mime: &str) -> MediaKind {
 /// Sends a reply. It is committed with its outbox row and answered 202 at
 /// once; delivery (and retries) happen in the background, and status events
 /// follow. Outside the 24-hour window only templates are accepted (422
-/// `window_closed`).
+/// `window_closed`); a closed ticket takes no replies (409 `conflict`: the
+/// customer's next message opens a new ticket); Meta's limits (buttons,
+/// lists, lengths) are checked first (422 `invalid_message`).
 #[utoipa::path(post, path = "/tickets/{id}/messages", tag = "tickets", params(("id" = i64, Path)), request_body = ReplyRequest,
     responses((status = 202, body = Message), (status = 422, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
