@@ -478,7 +478,15 @@ async fn ticket_for_message(
     m: &InboundMessage,
     now: i64,
 ) -> Result<(i64, bool)> {
-    let latest: Option<(i64, String, Option<i64>, i64, Option<i64>)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Latest {
+        id: i64,
+        status: String,
+        assignee_id: Option<i64>,
+        last_message_at: i64,
+        last_inbound_at: Option<i64>,
+    }
+    let latest: Option<Latest> = sqlx::query_as(
         "SELECT id, status, assignee_id, last_message_at, last_inbound_at FROM tickets
          WHERE contact_id = $1 ORDER BY id DESC LIMIT 1",
     )
@@ -486,7 +494,14 @@ async fn ticket_for_message(
     .fetch_optional(&mut **tx)
     .await?;
 
-    if let Some((id, status, assignee, last_message_at, last_inbound_at)) = latest {
+    if let Some(Latest {
+        id,
+        status,
+        assignee_id: assignee,
+        last_message_at,
+        last_inbound_at,
+    }) = latest
+    {
         let status: TicketStatus = status
             .parse()
             .map_err(|e| StoreError::Invalid(format!("{e}")))?;

@@ -48,15 +48,17 @@ impl Store {
         now: i64,
     ) -> Result<i64> {
         let mut tx = self.begin_write().await?;
-        let row: Option<(
-            String,
-            Option<i64>,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<i64>,
-            i64,
-        )> = sqlx::query_as(
+        #[derive(sqlx::FromRow)]
+        struct Target {
+            status: String,
+            last_inbound_at: Option<i64>,
+            phone_number_id: String,
+            wa_id: Option<String>,
+            user_id: Option<String>,
+            first_response_at: Option<i64>,
+            contact_id: i64,
+        }
+        let row: Option<Target> = sqlx::query_as(
             "SELECT t.status, t.last_inbound_at, t.phone_number_id, c.wa_id, c.user_id,
                         t.first_response_at, t.contact_id
                  FROM tickets t JOIN contacts c ON c.id = t.contact_id WHERE t.id = $1",
@@ -64,7 +66,7 @@ impl Store {
         .bind(ticket_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((
+        let Some(Target {
             status,
             last_inbound_at,
             phone_number_id,
@@ -72,7 +74,7 @@ impl Store {
             user_id,
             first_response_at,
             contact_id,
-        )) = row
+        }) = row
         else {
             return Err(StoreError::NotFound("ticket"));
         };
@@ -154,7 +156,18 @@ impl Store {
     /// recipient is offered, so one customer's messages go out in the order
     /// agents wrote them even when an earlier one is waiting for a retry.
     pub async fn due_outbox(&self, now: i64, limit: i64) -> Result<Vec<OutboxRow>> {
-        let rows: Vec<(i64, i64, i64, String, String, String, i64, i64)> = sqlx::query_as(
+        #[derive(sqlx::FromRow)]
+        struct Due {
+            id: i64,
+            message_id: i64,
+            ticket_id: i64,
+            phone_number_id: String,
+            recipient: String,
+            payload: String,
+            attempts: i64,
+            created_at: i64,
+        }
+        let rows: Vec<Due> = sqlx::query_as(
             "SELECT o.id, o.message_id, m.ticket_id, o.phone_number_id, o.recipient, o.payload, o.attempts, o.created_at
              FROM outbox o JOIN messages m ON m.id = o.message_id
              WHERE o.state = 'pending' AND o.next_attempt_at <= $1
@@ -168,27 +181,16 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(
-                |(
-                    id,
-                    message_id,
-                    ticket_id,
-                    phone_number_id,
-                    recipient,
-                    payload,
-                    attempts,
-                    created_at,
-                )| OutboxRow {
-                    id,
-                    message_id,
-                    ticket_id,
-                    phone_number_id,
-                    recipient,
-                    payload: parse_json(&payload),
-                    attempts,
-                    created_at,
-                },
-            )
+            .map(|d| OutboxRow {
+                id: d.id,
+                message_id: d.message_id,
+                ticket_id: d.ticket_id,
+                phone_number_id: d.phone_number_id,
+                recipient: d.recipient,
+                payload: parse_json(&d.payload),
+                attempts: d.attempts,
+                created_at: d.created_at,
+            })
             .collect())
     }
 

@@ -246,13 +246,28 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let row: Option<(String, String, Option<i64>, Option<i64>, i64)> = sqlx::query_as(
+        #[derive(sqlx::FromRow)]
+        struct Current {
+            status: String,
+            priority: String,
+            assignee_id: Option<i64>,
+            team_id: Option<i64>,
+            contact_id: i64,
+        }
+        let row: Option<Current> = sqlx::query_as(
             "SELECT status, priority, assignee_id, team_id, contact_id FROM tickets WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((status, priority, assignee, team, contact_id)) = row else {
+        let Some(Current {
+            status,
+            priority,
+            assignee_id: assignee,
+            team_id: team,
+            contact_id,
+        }) = row
+        else {
             return Err(StoreError::NotFound("ticket"));
         };
         let mut status: TicketStatus = status
@@ -500,16 +515,18 @@ impl Store {
 
     /// A ticket's audit trail, oldest first.
     pub async fn ticket_audit(&self, ticket_id: i64) -> Result<Vec<AuditEntry>> {
-        let rows: Vec<(
-            i64,
-            Option<i64>,
-            Option<i64>,
-            Option<String>,
-            String,
-            String,
-            i64,
-        )> = sqlx::query_as(
-            "SELECT l.id, l.ticket_id, a.id, a.name, l.action, l.detail, l.created_at
+        #[derive(sqlx::FromRow)]
+        struct Entry {
+            id: i64,
+            ticket_id: Option<i64>,
+            a_id: Option<i64>,
+            a_name: Option<String>,
+            action: String,
+            detail: String,
+            created_at: i64,
+        }
+        let rows: Vec<Entry> = sqlx::query_as(
+            "SELECT l.id, l.ticket_id, a.id AS a_id, a.name AS a_name, l.action, l.detail, l.created_at
              FROM audit_log l LEFT JOIN agents a ON a.id = l.actor_id
              WHERE l.ticket_id = $1 ORDER BY l.id",
         )
@@ -518,19 +535,17 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(
-                |(id, ticket_id, a_id, a_name, action, detail, created_at)| AuditEntry {
+            .map(|e| AuditEntry {
+                id: e.id,
+                ticket_id: e.ticket_id,
+                actor: e.a_id.map(|id| AgentRef {
                     id,
-                    ticket_id,
-                    actor: a_id.map(|id| AgentRef {
-                        id,
-                        name: a_name.unwrap_or_default(),
-                    }),
-                    action,
-                    detail: parse_json(&detail),
-                    created_at,
-                },
-            )
+                    name: e.a_name.unwrap_or_default(),
+                }),
+                action: e.action,
+                detail: parse_json(&e.detail),
+                created_at: e.created_at,
+            })
             .collect())
     }
 }
