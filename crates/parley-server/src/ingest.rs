@@ -16,21 +16,27 @@ use parley_whatsapp::webhook::{InteractiveReply, Notification};
 use parley_whatsapp::{MessageContent, WebhookEvent, parse_notification};
 use serde_json::{Value, json};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
 /// Bodies per group commit at most.
 const MAX_BATCH: usize = 1024;
+/// Payloads applied per transaction. Small enough that the ingest writer,
+/// which needs the same SQLite write lock, never waits long behind one.
+pub const PROCESS_BATCH: i64 = 32;
 /// A payload that failed this often is left for an operator (still in the log).
 pub const MAX_ATTEMPTS: i64 = 5;
 
-type Ack = oneshot::Sender<Result<i64, String>>;
+type Ack = oneshot::Sender<Result<(), String>>;
 
 /// Handle to the group-commit writer.
 #[derive(Clone)]
 pub struct IngestLog {
     tx: mpsc::Sender<(String, Ack)>,
+    /// Bodies handed in and not yet committed.
+    in_flight: Arc<AtomicUsize>,
 }
 
 impl IngestLog {
@@ -43,18 +49,32 @@ impl IngestLog {
     ) -> IngestLog {
         let (tx, rx) = mpsc::channel::<(String, Ack)>(16 * 1024);
         tasks.spawn(write_loop(store, clock, processor, rx, shutdown));
-        IngestLog { tx }
+        IngestLog {
+            tx,
+            in_flight: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// Whether webhook bodies are waiting to be committed right now.
+    pub fn busy(&self) -> bool {
+        self.in_flight.load(Ordering::SeqCst) > 0
     }
 
     /// Commits one raw body; resolves once it is durable.
-    pub async fn append(&self, body: String) -> Result<i64, String> {
+    pub async fn append(&self, body: String) -> Result<(), String> {
         let (ack, done) = oneshot::channel();
-        self.tx
-            .send((body, ack))
-            .await
-            .map_err(|_| "the ingest log is shutting down".to_string())?;
-        done.await
-            .map_err(|_| "the ingest log stopped".to_string())?
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let result = async {
+            self.tx
+                .send((body, ack))
+                .await
+                .map_err(|_| "the ingest log is shutting down".to_string())?;
+            done.await
+                .map_err(|_| "the ingest log stopped".to_string())?
+        }
+        .await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        result
     }
 }
 
@@ -85,9 +105,9 @@ async fn write_loop(
         metrics::histogram!("parley_ingest_commit_seconds").record(started.elapsed().as_secs_f64());
         metrics::histogram!("parley_ingest_batch_size").record(bodies.len() as f64);
         match result {
-            Ok(ids) => {
-                for (ack, id) in acks.into_iter().zip(ids) {
-                    let _ = ack.send(Ok(id));
+            Ok(()) => {
+                for ack in acks {
+                    let _ = ack.send(Ok(()));
                 }
                 processor.notify_one();
             }
@@ -101,6 +121,9 @@ async fn write_loop(
     }
 }
 
+/// How long the processor defers to a busy webhook writer at most.
+const MAX_DEFER: Duration = Duration::from_millis(50);
+
 /// Applies logged payloads, oldest first, until shutdown.
 pub async fn run_processor(
     state: AppState,
@@ -108,7 +131,14 @@ pub async fn run_processor(
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
-        match process_pending(&state, 256).await {
+        // Acknowledging Meta comes first: while webhooks are arriving the
+        // processor steps aside (briefly, so it is never starved) and catches
+        // up in the gaps. Both need the SQLite write lock and the same cores.
+        let deferring = Instant::now();
+        while state.ingest.busy() && deferring.elapsed() < MAX_DEFER {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        match process_pending(&state, PROCESS_BATCH).await {
             Ok(n) if n > 0 => continue,
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "webhook processing failed; retrying"),
@@ -126,25 +156,47 @@ pub async fn process_pending(
 ) -> Result<usize, parley_store::StoreError> {
     let pending = state.store.pending_webhooks(limit, MAX_ATTEMPTS).await?;
     let n = pending.len();
-    for row in pending {
-        let items = match parse_notification(row.body.as_bytes()) {
-            Ok(n) => items_from_notification(&n),
-            // The handler only logs valid JSON, so this is a corrupted row.
-            Err(e) => vec![IngestItem::Unreadable {
-                reason: e.to_string(),
-                raw: Value::Null,
-            }],
-        };
-        let now = state.now();
-        match state.store.apply_webhook(row.id, items.clone(), now).await {
+    let batch: Vec<(Option<i64>, Vec<IngestItem>)> = pending
+        .iter()
+        .map(|row| {
+            let items = match parse_notification(row.body.as_bytes()) {
+                Ok(n) => items_from_notification(&n),
+                // The handler only logs valid JSON, so this is a corrupted row.
+                Err(e) => vec![IngestItem::Unreadable {
+                    reason: e.to_string(),
+                    raw: Value::Null,
+                }],
+            };
+            (Some(row.id), items)
+        })
+        .collect();
+    // The common case: the whole batch in one transaction.
+    match state.store.apply_webhooks(batch.clone(), state.now()).await {
+        Ok(results) => {
+            for outcomes in &results {
+                publish_outcomes(state, outcomes).await;
+            }
+            return Ok(n);
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "applying a webhook batch failed; retrying payload by payload")
+        }
+    }
+    for (log_id, items) in batch {
+        let log_id = log_id.expect("batch rows come from the log");
+        match state
+            .store
+            .apply_webhook(log_id, items.clone(), state.now())
+            .await
+        {
             Ok(outcomes) => publish_outcomes(state, &outcomes).await,
             Err(e) => {
-                // Fall back to one item at a time so one bad item cannot hold
-                // back the rest of the batch Meta sent with it.
-                tracing::warn!(log_id = row.id, error = %e, "applying webhook failed; isolating items");
-                if let Err(e2) = apply_items_one_by_one(state, row.id, items).await {
-                    tracing::error!(log_id = row.id, error = %e2, "webhook left for retry");
-                    state.store.webhook_failed(row.id, &e2.to_string()).await?;
+                // Then item by item, so one bad item cannot hold back the
+                // rest of the batch Meta sent with it.
+                tracing::warn!(log_id, error = %e, "applying webhook failed; isolating items");
+                if let Err(e2) = apply_items_one_by_one(state, log_id, items).await {
+                    tracing::error!(log_id, error = %e2, "webhook left for retry");
+                    state.store.webhook_failed(log_id, &e2.to_string()).await?;
                     metrics::counter!("parley_webhook_processing_failures_total").increment(1);
                 }
             }

@@ -126,7 +126,7 @@ impl Store {
             "{CONTACT_SELECT} WHERE id = $1"
         )))
         .bind(id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
         let c = contact_from(row.ok_or(StoreError::NotFound("contact"))?);
         if let Some(attrs) = &patch.attributes
@@ -151,7 +151,7 @@ impl Store {
         .bind(json_text(&attributes))
         .bind(now)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         crate::ingest::audit(
             &mut tx,

@@ -64,7 +64,7 @@ impl Store {
                  FROM tickets t JOIN contacts c ON c.id = t.contact_id WHERE t.id = $1",
         )
         .bind(ticket_id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
         let Some(Target {
             status,
@@ -106,7 +106,7 @@ impl Store {
         .bind(author_id)
         .bind(draft.media_id)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         sqlx::query(
             "INSERT INTO outbox (message_id, phone_number_id, recipient, payload, state, next_attempt_at, created_at, updated_at)
@@ -117,7 +117,7 @@ impl Store {
         .bind(&recipient)
         .bind(json_text(&draft.payload))
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
 
         let next = status.transition(status.on_agent_reply())?;
@@ -134,7 +134,7 @@ impl Store {
         .bind(&preview)
         .bind(now)
         .bind(ticket_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if next != status {
             audit(
@@ -222,19 +222,19 @@ impl Store {
         sqlx::query("UPDATE outbox SET state = 'done', attempts = attempts + 1, last_error = NULL, updated_at = $1 WHERE id = $2")
             .bind(now)
             .bind(row.id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         sqlx::query("UPDATE messages SET wa_message_id = $1, status = 'sent', updated_at = $2 WHERE id = $3")
             .bind(wa_message_id)
             .bind(now)
             .bind(row.message_id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         let early: Vec<(String, Option<i64>, Option<String>)> = sqlx::query_as(
             "SELECT status, error_code, error_message FROM message_statuses WHERE wa_message_id = $1",
         )
         .bind(wa_message_id)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut **tx)
         .await?;
         let mut status = DeliveryStatus::Sent;
         for (s, code, msg) in early {
@@ -289,7 +289,7 @@ impl Store {
             .bind(error)
             .bind(now)
             .bind(row.id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         sqlx::query(
             "UPDATE messages SET status = 'failed', error_code = $1, error_message = $2, updated_at = $3 WHERE id = $4",
@@ -298,7 +298,7 @@ impl Store {
         .bind(error)
         .bind(now)
         .bind(row.message_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         tx.commit().await?;
         Ok(())
@@ -311,7 +311,7 @@ impl Store {
         let row: Option<(i64, Option<String>, String)> =
             sqlx::query_as("SELECT ticket_id, status, direction FROM messages WHERE id = $1")
                 .bind(message_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
         let Some((ticket_id, status, direction)) = row else {
             return Err(StoreError::NotFound("message"));
@@ -327,7 +327,7 @@ impl Store {
         )
         .bind(now)
         .bind(message_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if updated.rows_affected() == 0 {
             // Meta accepted it, then reported the failure by webhook: send it
@@ -337,7 +337,7 @@ impl Store {
             )
             .bind(now)
             .bind(message_id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         sqlx::query(
@@ -346,7 +346,7 @@ impl Store {
         )
         .bind(now)
         .bind(message_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         tx.commit().await?;
         Ok(ticket_id)

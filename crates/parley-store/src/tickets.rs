@@ -258,7 +258,7 @@ impl Store {
             "SELECT status, priority, assignee_id, team_id, contact_id FROM tickets WHERE id = $1",
         )
         .bind(id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
         let Some(Current {
             status,
@@ -283,7 +283,7 @@ impl Store {
                 let ok: Option<(i64,)> =
                     sqlx::query_as("SELECT id FROM agents WHERE id = $1 AND active = 1")
                         .bind(agent)
-                        .fetch_optional(&mut *tx)
+                        .fetch_optional(&mut **tx)
                         .await?;
                 if ok.is_none() {
                     return Err(StoreError::Invalid(format!(
@@ -300,7 +300,7 @@ impl Store {
             sqlx::query("UPDATE tickets SET assignee_id = $1 WHERE id = $2")
                 .bind(new_assignee)
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
             audit(
                 &mut tx,
@@ -323,7 +323,7 @@ impl Store {
             if let Some(t) = new_team {
                 let ok: Option<(i64,)> = sqlx::query_as("SELECT id FROM teams WHERE id = $1")
                     .bind(t)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut **tx)
                     .await?;
                 if ok.is_none() {
                     return Err(StoreError::Invalid(format!("team {t} does not exist")));
@@ -332,7 +332,7 @@ impl Store {
             sqlx::query("UPDATE tickets SET team_id = $1 WHERE id = $2")
                 .bind(new_team)
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
             audit(
                 &mut tx,
@@ -351,7 +351,7 @@ impl Store {
             sqlx::query("UPDATE tickets SET priority = $1 WHERE id = $2")
                 .bind(p.as_str())
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
             audit(
                 &mut tx,
@@ -377,7 +377,7 @@ impl Store {
             .bind(status.as_str())
             .bind(now)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             audit(
                 &mut tx,
@@ -404,7 +404,7 @@ impl Store {
             let current: Vec<(String,)> =
                 sqlx::query_as("SELECT label FROM ticket_labels WHERE ticket_id = $1")
                     .bind(id)
-                    .fetch_all(&mut *tx)
+                    .fetch_all(&mut **tx)
                     .await?;
             let current: BTreeSet<String> = current.into_iter().map(|(l,)| l).collect();
             let added: Vec<&String> = wanted.difference(&current).collect();
@@ -413,14 +413,14 @@ impl Store {
                 sqlx::query("DELETE FROM ticket_labels WHERE ticket_id = $1 AND label = $2")
                     .bind(id)
                     .bind(l.as_str())
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
             }
             for l in &added {
                 sqlx::query("INSERT INTO ticket_labels (ticket_id, label) VALUES ($1, $2)")
                     .bind(id)
                     .bind(l.as_str())
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
             }
             if !added.is_empty() || !removed.is_empty() {
@@ -439,7 +439,7 @@ impl Store {
         sqlx::query("UPDATE tickets SET updated_at = $1 WHERE id = $2")
             .bind(now)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         tx.commit().await?;
         Ok(())
@@ -456,7 +456,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let found: Option<(i64,)> = sqlx::query_as("SELECT id FROM tickets WHERE id = $1")
             .bind(ticket_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
         if found.is_none() {
             return Err(StoreError::NotFound("ticket"));
@@ -469,12 +469,12 @@ impl Store {
         .bind(text)
         .bind(author_id)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         sqlx::query("UPDATE tickets SET updated_at = $1 WHERE id = $2")
             .bind(now)
             .bind(ticket_id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         tx.commit().await?;
         Ok(id)
