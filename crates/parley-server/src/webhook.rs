@@ -83,7 +83,7 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
             format!("malformed JSON: {e}"),
         );
     }
-    let Ok(text) = String::from_utf8(body.to_vec()) else {
+    let Ok(text) = String::from_utf8(Vec::from(body)) else {
         return reject(
             StatusCode::BAD_REQUEST,
             "invalid_json",
