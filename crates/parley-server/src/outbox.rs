@@ -112,6 +112,16 @@ async fn deliver(state: &AppState, row: &OutboxRow, backoff: &Backoff) {
             if let Err(e) = state.store.outbox_sent(row, &resp.message_id, now).await {
                 tracing::error!(message = row.message_id, error = %e, "recording a sent message failed");
             }
+            // The customer sees blue ticks on what the agent has answered.
+            // Best effort, off the sender's path: a failure only loses ticks.
+            if let Ok(Some(wamid)) = state.store.last_inbound_wamid(row.ticket_id).await {
+                let graph = state.graph.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = graph.mark_read(&wamid).await {
+                        tracing::debug!(error = %e, "mark-as-read failed");
+                    }
+                });
+            }
         }
         Err(e) => {
             let attempts = row.attempts as u32 + 1;

@@ -104,6 +104,18 @@ async fn the_whole_loop_customer_to_agent_and_back() {
     })
     .await;
     assert_eq!(read["wa_message_id"], body["wamid"]);
+    // The customer's message was marked read at Meta (blue ticks on their phone).
+    let marked = eventually(T, "mark-as-read", || async {
+        h.fake
+            .requests()
+            .into_iter()
+            .find(|r| r.body.get("status").is_some())
+    })
+    .await;
+    assert_eq!(
+        marked.body,
+        json!({"messaging_product": "whatsapp", "status": "read", "message_id": wamid})
+    );
     let t = h.get(&h.agent_token, &format!("/tickets/{id}")).await.1;
     assert_eq!(t["status"], "in_progress", "replying starts the work");
     assert!(t["first_response_at"].as_i64().is_some());

@@ -480,6 +480,18 @@ impl Store {
         Ok(id)
     }
 
+    /// The WhatsApp id of the customer's latest message on a ticket.
+    pub async fn last_inbound_wamid(&self, ticket_id: i64) -> Result<Option<String>> {
+        let row: Option<(Option<String>,)> = sqlx::query_as(
+            "SELECT wa_message_id FROM messages WHERE ticket_id = $1 AND direction = 'inbound'
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(ticket_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.and_then(|(w,)| w))
+    }
+
     /// A ticket's messages and notes, oldest first.
     pub async fn ticket_messages(&self, ticket_id: i64) -> Result<Vec<Message>> {
         self.query_messages("m.ticket_id = $1", ticket_id).await
