@@ -126,11 +126,13 @@ impl Store {
     }
 
     pub async fn set_password(&self, agent_id: i64, password_hash: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE agents SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(agent_id)
-            .execute(&self.pool)
+            .execute(&mut **tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -159,6 +161,7 @@ impl Store {
         expires_at: Option<i64>,
         now: i64,
     ) -> Result<i64> {
+        let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO auth_tokens (agent_id, token_hash, kind, name, created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -169,8 +172,9 @@ impl Store {
         .bind(name)
         .bind(now)
         .bind(expires_at)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut **tx)
         .await?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -190,11 +194,13 @@ impl Store {
     }
 
     pub async fn revoke_token(&self, token: &str, now: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE auth_tokens SET revoked_at = $1 WHERE token_hash = $2")
             .bind(now)
             .bind(token_hash(token))
-            .execute(&self.pool)
+            .execute(&mut **tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 

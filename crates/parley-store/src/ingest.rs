@@ -168,13 +168,15 @@ impl Store {
 
     /// Records that applying a logged payload failed; it will be retried.
     pub async fn webhook_failed(&self, log_id: i64, error: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE webhook_log SET attempts = attempts + 1, last_error = $1 WHERE id = $2",
         )
         .bind(error)
         .bind(log_id)
-        .execute(&self.pool)
+        .execute(&mut **tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 

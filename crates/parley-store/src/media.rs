@@ -46,6 +46,7 @@ const MEDIA_SELECT: &str = "SELECT id, sha256, mime_type, filename, size, wa_med
 impl Store {
     /// Records an agent's upload (ready at once; sent to Meta when used).
     pub async fn create_media(&self, m: &NewMedia, now: i64) -> Result<Media> {
+        let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO media (sha256, mime_type, filename, size, state, created_at)
              VALUES ($1, $2, $3, $4, 'ready', $5) RETURNING id",
@@ -55,8 +56,9 @@ impl Store {
         .bind(&m.filename)
         .bind(m.size)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut **tx)
         .await?;
+        tx.commit().await?;
         self.get_media(id).await
     }
 
@@ -82,6 +84,7 @@ impl Store {
     }
 
     pub async fn media_downloaded(&self, id: i64, m: &NewMedia) -> Result<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE media SET sha256 = $1, mime_type = $2, size = $3, state = 'ready', last_error = NULL,
                     attempts = attempts + 1, filename = COALESCE(filename, $4) WHERE id = $5",
@@ -91,8 +94,9 @@ impl Store {
         .bind(m.size)
         .bind(&m.filename)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut **tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -103,6 +107,7 @@ impl Store {
         error: &str,
         next_attempt_at: Option<i64>,
     ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE media SET attempts = attempts + 1, last_error = $1,
                     state = CASE WHEN $2 IS NULL THEN 'failed' ELSE 'pending' END,
@@ -111,8 +116,9 @@ impl Store {
         .bind(error)
         .bind(next_attempt_at)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut **tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 

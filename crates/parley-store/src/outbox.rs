@@ -264,6 +264,7 @@ impl Store {
         error: &str,
         now: i64,
     ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2, updated_at = $3 WHERE id = $4",
         )
@@ -271,8 +272,9 @@ impl Store {
         .bind(error)
         .bind(now)
         .bind(row.id)
-        .execute(&self.pool)
+        .execute(&mut **tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
