@@ -106,6 +106,18 @@ pub async fn login(
     body: Result<Json<LoginRequest>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<Json<LoginResponse>> {
     let Json(req) = body?;
+    if state
+        .login_limiter
+        .check_key(&req.email.trim().to_lowercase())
+        .is_err()
+    {
+        metrics::counter!("parley_logins_throttled_total").increment(1);
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "too many sign-in attempts for this email; wait a minute and try again",
+        ));
+    }
     let creds = state.store.agent_credentials(&req.email).await?;
     let hash = creds.as_ref().map(|c| c.password_hash.clone());
     let password = req.password;

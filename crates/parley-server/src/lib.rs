@@ -121,6 +121,8 @@ pub struct AppState {
     /// Flips to true when the server starts shutting down; long-lived
     /// responses (the event stream) end on it so shutdown does not hang.
     pub shutdown: watch::Receiver<bool>,
+    /// Sign-in attempts per email address, against password guessing.
+    pub login_limiter: Arc<governor::DefaultKeyedRateLimiter<String>>,
 }
 
 impl AppState {
@@ -217,6 +219,9 @@ impl Server {
             media,
             metrics: metrics::Metrics::install(),
             shutdown: shutdown_rx.clone(),
+            login_limiter: Arc::new(governor::RateLimiter::keyed(governor::Quota::per_minute(
+                std::num::NonZeroU32::new(10).expect("non-zero"),
+            ))),
         };
 
         tasks.spawn(ingest::run_processor(

@@ -528,6 +528,32 @@ async fn meta_refusals_reach_the_agent_now_or_later() {
             .then_some(())
     })
     .await;
+    // A reaction to the customer's message.
+    let inbound = h
+        .messages(id)
+        .await
+        .into_iter()
+        .find(|m| m["direction"] == "inbound")
+        .unwrap();
+    let (s, _) = h
+        .post(
+            &h.agent_token,
+            &format!("/tickets/{id}/messages"),
+            json!({"reaction": {"message_id": inbound["id"], "emoji": "👍"}}),
+        )
+        .await;
+    assert_eq!(s, 202);
+    let r = eventually(T, "reaction sent", || async {
+        h.fake
+            .sent_messages()
+            .into_iter()
+            .find(|b| b["type"] == "reaction")
+    })
+    .await;
+    assert_eq!(
+        r["reaction"],
+        json!({"message_id": inbound["wa_message_id"], "emoji": "👍"})
+    );
     h.stop().await;
 }
 
@@ -622,6 +648,24 @@ async fn every_documented_endpoint_requires_auth_and_roles_hold() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
+    // Password guessing is throttled per email.
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let r = h
+            .http
+            .post(format!("{}/api/v1/auth/login", h.base))
+            .json(&json!({"email": "victim@e2e.test", "password": "guess"}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        10,
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.last(), Some(&429));
     // Roles: an agent cannot create agents or tokens; an admin can.
     let new = json!({"email": "new@e2e.test", "name": "New", "role": "supervisor", "password": "longenough1"});
     assert_eq!(h.post(&h.agent_token, "/agents", new.clone()).await.0, 403);

@@ -277,6 +277,13 @@ pub struct RowRequest {
     pub description: Option<String>,
 }
 
+#[derive(Deserialize, ToSchema)]
+pub struct ReactionRequest {
+    /// The Parley id of the message to react to.
+    pub message_id: i64,
+    pub emoji: String,
+}
+
 /// A reply: exactly one of `text`, `media_id`, `template`, `buttons`, `list`.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -291,6 +298,8 @@ pub struct ReplyRequest {
     pub template: Option<TemplateRequest>,
     pub buttons: Option<ButtonsRequest>,
     pub list: Option<ListRequest>,
+    /// React to one of the conversation's messages; an empty emoji removes the reaction.
+    pub reaction: Option<ReactionRequest>,
     /// Quote one of the conversation's messages (its Parley id).
     pub reply_to_message_id: Option<i64>,
 }
@@ -327,13 +336,14 @@ pub async fn reply(
         req.template.is_some(),
         req.buttons.is_some(),
         req.list.is_some(),
+        req.reaction.is_some(),
     ]
     .iter()
     .filter(|b| **b)
     .count();
     if given != 1 {
         return Err(ApiError::bad_request(
-            "send exactly one of text, media_id, template, buttons or list",
+            "send exactly one of text, media_id, template, buttons, list or reaction",
         ));
     }
     let reply_to_wamid =
@@ -405,6 +415,25 @@ pub async fn reply(
                         title: b.title,
                     })
                     .collect(),
+            },
+            text,
+        )
+    } else if let Some(r) = req.reaction {
+        let target = state.store.get_message(r.message_id).await?;
+        if target.ticket_id != id {
+            return Err(ApiError::bad_request(
+                "the reaction's message_id is not in this ticket",
+            ));
+        }
+        let wamid = target
+            .wa_message_id
+            .ok_or_else(|| ApiError::bad_request("that message has no WhatsApp id to react to"))?;
+        shown = json!({ "message_id": wamid, "emoji": r.emoji });
+        let text = Some(r.emoji.clone());
+        (
+            OutboundContent::Reaction {
+                message_id: wamid,
+                emoji: r.emoji,
             },
             text,
         )
