@@ -12,7 +12,7 @@
 use crate::AppState;
 use parley_core::Clock;
 use parley_store::{InboundMedia, InboundMessage, IngestItem, IngestOutcome, StatusReport, Store};
-use parley_whatsapp::webhook::{InteractiveReply, Notification};
+use parley_whatsapp::webhook::{ErrorSource, InteractiveReply, Notification};
 use parley_whatsapp::{MessageContent, WebhookEvent, parse_notification};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -224,7 +224,9 @@ async fn apply_items_one_by_one(
                 let raw = match &item {
                     IngestItem::Message(m) => m.raw.clone(),
                     IngestItem::Status(s) => s.raw.clone(),
-                    IngestItem::Unreadable { raw, .. } => raw.clone(),
+                    IngestItem::Unreadable { raw, .. } | IngestItem::MetaError { raw, .. } => {
+                        raw.clone()
+                    }
                 };
                 let reason = e.to_string();
                 state
@@ -385,10 +387,16 @@ pub fn items_from_notification(n: &Notification) -> Vec<IngestItem> {
                     raw: s.raw.clone(),
                 }))
             }
-            WebhookEvent::Error(ev) => Some(IngestItem::Unreadable {
-                reason: describe_error(&ev.error),
-                raw: ev.raw.clone(),
-            }),
+            WebhookEvent::Error(ev) => {
+                let reason = describe_error(&ev.error);
+                if ev.source == ErrorSource::Value {
+                    tracing::warn!(code = ev.error.code, %reason, "WhatsApp reported an error");
+                    metrics::counter!("parley_whatsapp_errors_total", "code" => ev.error.code.to_string()).increment(1);
+                    Some(IngestItem::MetaError { code: ev.error.code, reason, raw: ev.raw.clone() })
+                } else {
+                    Some(IngestItem::Unreadable { reason, raw: ev.raw.clone() })
+                }
+            }
             WebhookEvent::OtherField { field, .. } => {
                 tracing::debug!(field, "ignoring webhook field");
                 None

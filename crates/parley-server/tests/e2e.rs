@@ -912,3 +912,60 @@ async fn the_loop_runs_on_postgresql_too() {
         .unwrap();
     admin.close().await;
 }
+
+/// A message Parley cannot attribute (no sender at all) is set aside in the
+/// audit trail; the good message in the same POST is stored, and Meta's own
+/// error reports are kept too.
+#[tokio::test]
+async fn one_odd_item_never_blocks_the_others() {
+    let mut h = Harness::start().await;
+    let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [
+        {"field": "messages", "value": {"messaging_product": "whatsapp", "metadata": {"phone_number_id": PNID},
+            "messages": [
+                {"id": "wamid.odd.nosender", "timestamp": "1764000000", "type": "text", "text": {"body": "who am I"}},
+                {"from": "15550800", "id": "wamid.odd.good", "timestamp": "1764000001", "type": "text", "text": {"body": "I am fine"}},
+                {"from": "15550800", "timestamp": "1764000002", "type": "text", "text": {"body": "no id"}}
+            ]}},
+        {"field": "messages", "value": {"messaging_product": "whatsapp", "metadata": {"phone_number_id": PNID},
+            "errors": [{"code": 130429, "title": "Rate limit hit", "message": "Rate limit hit",
+                        "error_data": {"details": "Message failed to send because there were too many messages"}}]}}
+    ]}]});
+    assert_eq!(h.webhook(&body).await, 200);
+    eventually(T, "processed", || async {
+        (h.count("SELECT COUNT(*) FROM webhook_log WHERE processed_at IS NULL")
+            .await
+            == 0)
+            .then_some(())
+    })
+    .await;
+    let stored: Vec<(String,)> = sqlx::query_as("SELECT wa_message_id FROM messages")
+        .fetch_all(h.state().store.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, vec![("wamid.odd.good".to_string(),)]);
+    let actions: Vec<(String, String)> = sqlx::query_as("SELECT action, detail FROM audit_log WHERE ticket_id IS NULL AND contact_id IS NULL ORDER BY id")
+        .fetch_all(h.state().store.pool())
+        .await
+        .unwrap();
+    let names: Vec<&str> = actions.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(
+        names
+            .iter()
+            .filter(|a| **a == "webhook_item_unreadable")
+            .count(),
+        2,
+        "{actions:?}"
+    );
+    assert!(names.contains(&"whatsapp_error"), "{actions:?}");
+    let nosender = actions
+        .iter()
+        .find(|(_, d)| d.contains("wamid.odd.nosender"))
+        .expect("the odd message is kept with its raw JSON");
+    assert!(nosender.1.contains("names no sender"), "{nosender:?}");
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM webhook_log WHERE attempts > 0")
+            .await,
+        0
+    );
+    h.stop().await;
+}

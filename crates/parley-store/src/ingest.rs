@@ -19,9 +19,16 @@ pub enum IngestItem {
     Message(Box<InboundMessage>),
     Status(StatusReport),
     /// Something Meta sent that we could not read as a message or status
-    /// (value-level errors, an item without an id). Kept in the audit trail
-    /// with its raw JSON; the payload itself stays in the webhook log.
+    /// (an item without an id, a message without a sender). Kept in the
+    /// audit trail with its raw JSON; the payload itself stays in the log.
     Unreadable {
+        reason: String,
+        raw: Value,
+    },
+    /// An error Meta reports about the account or number (`value.errors`,
+    /// e.g. 130429 throughput reached), kept in the audit trail.
+    MetaError {
+        code: i64,
         reason: String,
         raw: Value,
     },
@@ -217,6 +224,19 @@ impl Store {
                             None,
                             "webhook_item_unreadable",
                             &json!({"reason": reason, "raw": raw, "webhook_log_id": log_id}),
+                            now,
+                        )
+                        .await?;
+                        IngestOutcome::Unreadable
+                    }
+                    IngestItem::MetaError { code, reason, raw } => {
+                        audit(
+                            &mut tx,
+                            None,
+                            None,
+                            None,
+                            "whatsapp_error",
+                            &json!({"code": code, "reason": reason, "raw": raw, "webhook_log_id": log_id}),
                             now,
                         )
                         .await?;
