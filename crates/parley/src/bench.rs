@@ -176,6 +176,28 @@ pub async fn run(cmd: BenchCommand, opts: CommonOpts) -> anyhow::Result<()> {
         messages,
         messages as f64 / total.as_secs_f64()
     );
+    // An agent is connected: time from each POST to its message.created
+    // event on the bus that feeds the event stream.
+    let mut events = server.state.bus.subscribe();
+    let paced_started = Instant::now();
+    let interval = Duration::from_secs_f64(1.0 / paced_rate as f64);
+    let event_latencies = Arc::new(std::sync::Mutex::new(Vec::<Duration>::new()));
+    let sink = event_latencies.clone();
+    let watcher = tokio::spawn(async move {
+        while let Ok(ev) = events.recv().await {
+            if ev.name != "message.created" {
+                continue;
+            }
+            let wamid = ev.data["message"]["wa_message_id"].as_str().unwrap_or("");
+            if let Some(i) = wamid
+                .strip_prefix("wamid.bench.p.")
+                .and_then(|i| i.parse::<u32>().ok())
+            {
+                let l = paced_started.elapsed().saturating_sub(interval * i);
+                sink.lock().unwrap().push(l);
+            }
+        }
+    });
     let paced = paced_run(
         &client,
         &format!("{base}/webhooks/whatsapp"),
@@ -185,6 +207,21 @@ pub async fn run(cmd: BenchCommand, opts: CommonOpts) -> anyhow::Result<()> {
     .await;
     paced.print();
     let drained = drain(&server).await?;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    watcher.abort();
+    let mut ev = event_latencies.lock().unwrap().clone();
+    ev.sort();
+    if !ev.is_empty() {
+        let pct =
+            |p: f64| ev[((ev.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0;
+        println!(
+            "{:<34} {:>8} msgs               p50 {:>7.2} ms   p99 {:>7.2} ms   (POST sent -> message.created event)",
+            "event to a connected agent",
+            ev.len(),
+            pct(0.5),
+            pct(0.99)
+        );
+    }
     sampler.abort();
     let peak = *peak.lock().unwrap();
     println!(
