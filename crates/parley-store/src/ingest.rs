@@ -443,15 +443,31 @@ async fn move_contact_identity(
     m: &InboundMessage,
     now: i64,
 ) -> Result<()> {
-    for (col, new) in [("wa_id", &m.new_wa_id), ("user_id", &m.new_user_id)] {
+    /// The statements for one identity column: find its holder, free it, take it.
+    struct IdColumn {
+        name: &'static str,
+        select: &'static str,
+        clear: &'static str,
+        set: &'static str,
+    }
+    const WA_ID: IdColumn = IdColumn {
+        name: "wa_id",
+        select: "SELECT id FROM contacts WHERE wa_id = $1",
+        clear: "UPDATE contacts SET wa_id = NULL, updated_at = $2 WHERE id = $1",
+        set: "UPDATE contacts SET wa_id = $1, updated_at = $2 WHERE id = $3",
+    };
+    const USER_ID: IdColumn = IdColumn {
+        name: "user_id",
+        select: "SELECT id FROM contacts WHERE user_id = $1",
+        clear: "UPDATE contacts SET user_id = NULL, updated_at = $2 WHERE id = $1",
+        set: "UPDATE contacts SET user_id = $1, updated_at = $2 WHERE id = $3",
+    };
+    for (column, new) in [(WA_ID, &m.new_wa_id), (USER_ID, &m.new_user_id)] {
         let Some(new) = new.as_deref().filter(|s| !s.is_empty()) else {
             continue;
         };
-        let select = if col == "wa_id" {
-            "SELECT id FROM contacts WHERE wa_id = $1"
-        } else {
-            "SELECT id FROM contacts WHERE user_id = $1"
-        };
+        let col = column.name;
+        let select = column.select;
         let other: Option<(i64,)> = sqlx::query_as(select)
             .bind(new)
             .fetch_optional(&mut **tx)
@@ -466,12 +482,7 @@ async fn move_contact_identity(
                     .bind(other_id)
                     .execute(&mut **tx)
                     .await?;
-                let clear = if col == "wa_id" {
-                    "UPDATE contacts SET wa_id = NULL, updated_at = $2 WHERE id = $1"
-                } else {
-                    "UPDATE contacts SET user_id = NULL, updated_at = $2 WHERE id = $1"
-                };
-                sqlx::query(clear)
+                sqlx::query(column.clear)
                     .bind(other_id)
                     .bind(now)
                     .execute(&mut **tx)
@@ -489,12 +500,7 @@ async fn move_contact_identity(
             }
             None => {}
         }
-        let update = if col == "wa_id" {
-            "UPDATE contacts SET wa_id = $1, updated_at = $2 WHERE id = $3"
-        } else {
-            "UPDATE contacts SET user_id = $1, updated_at = $2 WHERE id = $3"
-        };
-        sqlx::query(update)
+        sqlx::query(column.set)
             .bind(new)
             .bind(now)
             .bind(contact_id)
