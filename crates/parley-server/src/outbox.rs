@@ -8,6 +8,7 @@
 
 use crate::AppState;
 use crate::ingest::publish_message;
+use futures_util::StreamExt;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use parley_core::retry::Backoff;
 use parley_store::OutboxRow;
@@ -15,6 +16,7 @@ use parley_whatsapp::{ErrorClass, GraphError, MediaSource, OutboundContent, Outb
 use rand::Rng;
 use std::collections::HashMap;
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
@@ -31,9 +33,12 @@ pub struct OutboxPayload {
     pub local_media: Option<i64>,
 }
 
+/// Graph API requests in flight at once.
+const SEND_CONCURRENCY: usize = 32;
+
 pub async fn run_sender(state: AppState, mut shutdown: watch::Receiver<bool>) {
     let backoff = Backoff::default();
-    let mut limiters: HashMap<String, DefaultDirectRateLimiter> = HashMap::new();
+    let mut limiters: HashMap<String, Arc<DefaultDirectRateLimiter>> = HashMap::new();
     // Evenly spaced, no burst, a little under the limit: Meta counts in a
     // sliding window, and a burst at the start of one would trip 130429.
     let period =
@@ -54,16 +59,29 @@ pub async fn run_sender(state: AppState, mut shutdown: watch::Receiver<bool>) {
             metrics::gauge!("parley_outbox_depth").set(depth as f64);
         }
         let sent_any = !due.is_empty();
-        for row in due {
-            if *shutdown.borrow() {
-                return;
-            }
-            let limiter = limiters
-                .entry(row.phone_number_id.clone())
-                .or_insert_with(|| RateLimiter::direct(quota));
-            limiter.until_ready().await;
-            deliver(&state, &row, &backoff).await;
+        if *shutdown.borrow() {
+            return;
         }
+        for row in &due {
+            limiters
+                .entry(row.phone_number_id.clone())
+                .or_insert_with(|| Arc::new(RateLimiter::direct(quota)));
+        }
+        // Each Graph API call takes tens to hundreds of milliseconds, so
+        // replies to different customers go out concurrently. A batch holds
+        // at most one reply per customer (the store's rule) and the next
+        // batch is read only when this one is done, so per-customer order
+        // holds; the rate limiter still paces the whole number.
+        futures_util::stream::iter(due)
+            .for_each_concurrent(SEND_CONCURRENCY, |row| {
+                let limiter = limiters[&row.phone_number_id].clone();
+                let (state, backoff) = (&state, &backoff);
+                async move {
+                    limiter.until_ready().await;
+                    deliver(state, &row, backoff).await;
+                }
+            })
+            .await;
         if sent_any {
             continue;
         }

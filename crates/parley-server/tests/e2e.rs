@@ -969,3 +969,59 @@ async fn one_odd_item_never_blocks_the_others() {
     );
     h.stop().await;
 }
+
+/// Graph API round trips are slow (hundreds of ms in production); replies
+/// to different customers must not wait for each other.
+#[tokio::test]
+async fn replies_to_different_customers_go_out_concurrently() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = Harness::start_full(
+        dir,
+        |f| f.response_delay = Duration::from_millis(300),
+        |_| {},
+        None,
+    )
+    .await;
+    let n = 10;
+    for i in 0..n {
+        h.customer_text(&format!("1777{i:04}"), "hi").await;
+    }
+    let tickets = eventually(T, "all tickets", || async {
+        let t = h.tickets("?limit=50").await;
+        (t.len() == n).then_some(t)
+    })
+    .await;
+    for t in &tickets {
+        assert_eq!(
+            h.post(
+                &h.agent_token,
+                &format!("/tickets/{}/messages", t["id"]),
+                json!({"text": "thanks"})
+            )
+            .await
+            .0,
+            202
+        );
+    }
+    eventually(T, "all sent", || async {
+        (h.fake.sent_messages().len() == n).then_some(())
+    })
+    .await;
+    let arrivals: Vec<std::time::SystemTime> = h
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/messages") && r.body.get("to").is_some())
+        .map(|r| r.at)
+        .collect();
+    let first = *arrivals.iter().min().unwrap();
+    let last = *arrivals.iter().max().unwrap();
+    let span = last.duration_since(first).unwrap();
+    // One at a time, ten sends that each take 300 ms cannot start within
+    // 2.7 s of each other; concurrently they start within a few hundred ms.
+    assert!(
+        span < Duration::from_millis(1500),
+        "sends started over {span:?}: they waited for each other"
+    );
+    h.stop().await;
+}

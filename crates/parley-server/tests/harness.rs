@@ -46,14 +46,24 @@ impl Harness {
         tweak: impl FnOnce(&mut ServerConfig),
         clock: Option<Arc<dyn Clock>>,
     ) -> Harness {
-        let fake = FakeGraph::start(FakeGraphConfig {
+        Harness::start_full(dir, |_| {}, tweak, clock).await
+    }
+
+    pub async fn start_full(
+        dir: tempfile::TempDir,
+        fake_tweak: impl FnOnce(&mut FakeGraphConfig),
+        tweak: impl FnOnce(&mut ServerConfig),
+        clock: Option<Arc<dyn Clock>>,
+    ) -> Harness {
+        let mut fake_cfg = FakeGraphConfig {
             app_secret: SECRET.into(),
             access_token: "e2e-token".into(),
             phone_number_id: PNID.into(),
             status_delay: Duration::from_millis(20),
             ..Default::default()
-        })
-        .unwrap();
+        };
+        fake_tweak(&mut fake_cfg);
+        let fake = FakeGraph::start(fake_cfg).unwrap();
         let mut cfg = ServerConfig::new("127.0.0.1:0".parse().unwrap(), dir.path().to_path_buf());
         cfg.whatsapp.app_secret = SECRET.into();
         cfg.whatsapp.verify_token = VERIFY.into();

@@ -51,6 +51,9 @@ pub struct FakeGraphConfig {
     pub rate_limit_per_sec: u32,
     /// How long [`Failure::Timeout`] stalls; keep it above the client's timeout.
     pub timeout_delay: Duration,
+    /// How long every message send takes to answer, like the real Graph API's
+    /// round trip (zero by default).
+    pub response_delay: Duration,
 }
 
 impl Default for FakeGraphConfig {
@@ -66,6 +69,7 @@ impl Default for FakeGraphConfig {
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             rate_limit_per_sec: 80,
             timeout_delay: Duration::from_secs(10),
+            response_delay: Duration::ZERO,
         }
     }
 }
@@ -484,6 +488,9 @@ async fn messages(
         Err(_) => json!({ "raw": String::from_utf8_lossy(&body) }),
     };
     state.record(&Method::POST, &path_of(&uri), recorded);
+    if !state.inner.cfg.response_delay.is_zero() {
+        tokio::time::sleep(state.inner.cfg.response_delay).await;
+    }
 
     if !state.authorized(&headers) {
         return unauthorized();
