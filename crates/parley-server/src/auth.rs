@@ -56,9 +56,8 @@ impl AuthAgent {
     }
 }
 
-pub(crate) fn bearer(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
+pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
         .get(header::AUTHORIZATION)?
         .to_str()
         .ok()?
@@ -73,7 +72,7 @@ impl FromRequestParts<AppState> for AuthAgent {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts).ok_or_else(|| {
+        let token = bearer(&parts.headers).ok_or_else(|| {
             ApiError::unauthorized("missing Authorization: Bearer <token> header")
         })?;
         match state.store.agent_by_token(token, state.now()).await? {
@@ -172,12 +171,7 @@ pub async fn logout(
     _agent: AuthAgent,
     headers: axum::http::HeaderMap,
 ) -> ApiResult<StatusCode> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    if let Some(token) = token {
+    if let Some(token) = bearer(&headers) {
         state.store.revoke_token(token, state.now()).await?;
     }
     Ok(StatusCode::NO_CONTENT)

@@ -158,20 +158,10 @@ pub async fn process_pending(
     let n = pending.len();
     let batch: Vec<(Option<i64>, Vec<IngestItem>)> = pending
         .iter()
-        .map(|row| {
-            let items = match parse_notification(row.body.as_bytes()) {
-                Ok(n) => items_from_notification(&n),
-                // The handler only logs valid JSON, so this is a corrupted row.
-                Err(e) => vec![IngestItem::Unreadable {
-                    reason: e.to_string(),
-                    raw: Value::Null,
-                }],
-            };
-            (Some(row.id), items)
-        })
+        .map(|row| (Some(row.id), items_of(&row.body)))
         .collect();
     // The common case: the whole batch in one transaction.
-    match state.store.apply_webhooks(batch.clone(), state.now()).await {
+    match state.store.apply_webhooks(batch, state.now()).await {
         Ok(results) => {
             for outcomes in &results {
                 publish_outcomes(state, outcomes).await;
@@ -182,27 +172,41 @@ pub async fn process_pending(
             tracing::warn!(error = %e, "applying a webhook batch failed; retrying payload by payload")
         }
     }
-    for (log_id, items) in batch {
-        let log_id = log_id.expect("batch rows come from the log");
+    // The rare case: parse again (cheaper than cloning every batch up front)
+    // and apply payload by payload.
+    for row in pending {
+        let items = items_of(&row.body);
         match state
             .store
-            .apply_webhook(log_id, items.clone(), state.now())
+            .apply_webhook(row.id, items.clone(), state.now())
             .await
         {
             Ok(outcomes) => publish_outcomes(state, &outcomes).await,
             Err(e) => {
                 // Then item by item, so one bad item cannot hold back the
                 // rest of the batch Meta sent with it.
-                tracing::warn!(log_id, error = %e, "applying webhook failed; isolating items");
-                if let Err(e2) = apply_items_one_by_one(state, log_id, items).await {
-                    tracing::error!(log_id, error = %e2, "webhook left for retry");
-                    state.store.webhook_failed(log_id, &e2.to_string()).await?;
+                tracing::warn!(log_id = row.id, error = %e, "applying webhook failed; isolating items");
+                if let Err(e2) = apply_items_one_by_one(state, row.id, items).await {
+                    tracing::error!(log_id = row.id, error = %e2, "webhook left for retry");
+                    state.store.webhook_failed(row.id, &e2.to_string()).await?;
                     metrics::counter!("parley_webhook_processing_failures_total").increment(1);
                 }
             }
         }
     }
     Ok(n)
+}
+
+/// The store items of one logged body.
+fn items_of(body: &str) -> Vec<IngestItem> {
+    match parse_notification(body.as_bytes()) {
+        Ok(n) => items_from_notification(&n),
+        // The handler only logs valid JSON, so this is a corrupted row.
+        Err(e) => vec![IngestItem::Unreadable {
+            reason: e.to_string(),
+            raw: Value::Null,
+        }],
+    }
 }
 
 async fn apply_items_one_by_one(

@@ -55,9 +55,6 @@ pub async fn run_sender(state: AppState, mut shutdown: watch::Receiver<bool>) {
                 Vec::new()
             }
         };
-        if let Ok(depth) = state.store.outbox_depth().await {
-            metrics::gauge!("parley_outbox_depth").set(depth as f64);
-        }
         let sent_any = !due.is_empty();
         if *shutdown.borrow() {
             return;

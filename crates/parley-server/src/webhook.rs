@@ -14,7 +14,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use parley_whatsapp::signature;
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::time::Instant;
 
 #[derive(Deserialize)]
@@ -28,15 +27,7 @@ pub struct VerifyQuery {
 }
 
 /// Echoes `hub.challenge` when `hub.mode=subscribe` and the verify token match.
-pub async fn verify(
-    State(state): State<AppState>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let q = VerifyQuery {
-        mode: q.get("hub.mode").cloned(),
-        verify_token: q.get("hub.verify_token").cloned(),
-        challenge: q.get("hub.challenge").cloned(),
-    };
+pub async fn verify(State(state): State<AppState>, Query(q): Query<VerifyQuery>) -> Response {
     let expected = state.config.whatsapp.verify_token.as_bytes();
     let token_ok = q
         .verify_token

@@ -275,6 +275,17 @@ impl Store {
             .map_err(|e| StoreError::Invalid(format!("{e}")))?;
         let old_status = status;
         let actor = Some(actor_id);
+        // Every change below lands in the ticket's audit trail the same way.
+        async fn record(
+            tx: &mut crate::WriteTx,
+            action: &str,
+            detail: &serde_json::Value,
+            now: i64,
+            (id, contact_id, actor): (i64, i64, Option<i64>),
+        ) -> Result<()> {
+            audit(tx, Some(id), Some(contact_id), actor, action, detail, now).await
+        }
+        let who = (id, contact_id, actor);
 
         if let Some(new_assignee) = patch.assignee_id
             && new_assignee != assignee
@@ -302,11 +313,8 @@ impl Store {
                 .bind(id)
                 .execute(&mut **tx)
                 .await?;
-            audit(
+            record(
                 &mut tx,
-                Some(id),
-                Some(contact_id),
-                actor,
                 if new_assignee.is_some() {
                     "assigned"
                 } else {
@@ -314,6 +322,7 @@ impl Store {
                 },
                 &json!({"from": assignee, "to": new_assignee}),
                 now,
+                who,
             )
             .await?;
         }
@@ -334,14 +343,12 @@ impl Store {
                 .bind(id)
                 .execute(&mut **tx)
                 .await?;
-            audit(
+            record(
                 &mut tx,
-                Some(id),
-                Some(contact_id),
-                actor,
                 "team_changed",
                 &json!({"from": team, "to": new_team}),
                 now,
+                who,
             )
             .await?;
         }
@@ -353,14 +360,12 @@ impl Store {
                 .bind(id)
                 .execute(&mut **tx)
                 .await?;
-            audit(
+            record(
                 &mut tx,
-                Some(id),
-                Some(contact_id),
-                actor,
                 "priority_changed",
                 &json!({"from": priority, "to": p}),
                 now,
+                who,
             )
             .await?;
         }
@@ -379,14 +384,12 @@ impl Store {
             .bind(id)
             .execute(&mut **tx)
             .await?;
-            audit(
+            record(
                 &mut tx,
-                Some(id),
-                Some(contact_id),
-                actor,
                 "status_changed",
                 &json!({"from": old_status, "to": status}),
                 now,
+                who,
             )
             .await?;
         }
@@ -424,14 +427,12 @@ impl Store {
                     .await?;
             }
             if !added.is_empty() || !removed.is_empty() {
-                audit(
+                record(
                     &mut tx,
-                    Some(id),
-                    Some(contact_id),
-                    actor,
                     "labels_changed",
                     &json!({"added": added, "removed": removed}),
                     now,
+                    who,
                 )
                 .await?;
             }
