@@ -7,10 +7,16 @@
 
 pub mod clock;
 pub mod delivery;
+pub mod escalation;
+pub mod hours;
+pub mod language;
 pub mod lifecycle;
 pub mod priority;
 pub mod retry;
 pub mod role;
+pub mod routing;
+pub mod sla;
+pub mod triage;
 pub mod window;
 
 pub use clock::{Clock, FakeClock, SystemClock};

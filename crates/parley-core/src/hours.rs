@@ -1,0 +1,1 @@
+//! Business hours: weekly opening times in a time zone, with holidays.

@@ -1,0 +1,1 @@
+//! Routing: ordered rules and assignment strategies.

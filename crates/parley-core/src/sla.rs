@@ -1,0 +1,1 @@
+//! SLA policies and clocks: targets per priority, deadlines, pauses.

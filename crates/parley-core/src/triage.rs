@@ -1,0 +1,1 @@
+//! Automatic priority from message keywords and customer segment.
