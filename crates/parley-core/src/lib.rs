@@ -7,6 +7,7 @@
 
 pub mod clock;
 pub mod delivery;
+pub mod desk;
 pub mod escalation;
 pub mod hours;
 pub mod language;

@@ -8,12 +8,16 @@
 pub mod api;
 pub mod auth;
 pub mod demo;
+pub mod desk;
 pub mod error;
 pub mod events;
 pub mod ingest;
 pub mod media;
 pub mod metrics;
+pub mod notifier;
 pub mod outbox;
+pub mod router;
+pub mod scheduler;
 pub mod web;
 pub mod webhook;
 
@@ -53,7 +57,7 @@ impl std::fmt::Debug for WhatsAppConfig {
     }
 }
 
-fn redacted(s: &str) -> &'static str {
+pub(crate) fn redacted(s: &str) -> &'static str {
     if s.is_empty() {
         "<unset>"
     } else {
@@ -78,6 +82,11 @@ pub struct ServerConfig {
     pub demo: Option<demo::DemoConfig>,
     /// Mount `POST /bench/ceiling` (signature check only), for `parley bench`.
     pub bench_ceiling: bool,
+    /// The desk file (teams, hours, SLA, routing, escalation); watched and
+    /// reloaded while running. `None`: edited through the admin API.
+    pub desk_file: Option<PathBuf>,
+    /// Where escalation and SLA notifications are POSTed, signed.
+    pub notify: Option<notifier::NotifyConfig>,
 }
 
 impl ServerConfig {
@@ -101,6 +110,8 @@ impl ServerConfig {
             session_ttl_ms: 12 * 60 * 60 * 1000,
             demo: None,
             bench_ceiling: false,
+            desk_file: None,
+            notify: None,
         }
     }
 }
@@ -123,6 +134,13 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// Sign-in attempts per email address, against password guessing.
     pub login_limiter: Arc<governor::DefaultKeyedRateLimiter<String>>,
+    /// Wakes the router: a new ticket, or capacity freed somewhere.
+    pub router_wake: Arc<Notify>,
+    /// Wakes the timer scheduler: deadlines changed.
+    pub scheduler_wake: Arc<Notify>,
+    /// Wakes the notifier: a notification was queued.
+    pub notify_wake: Arc<Notify>,
+    pub desk_status: Arc<std::sync::Mutex<desk::DeskStatus>>,
 }
 
 impl AppState {
@@ -222,7 +240,12 @@ impl Server {
             login_limiter: Arc::new(governor::RateLimiter::keyed(governor::Quota::per_minute(
                 std::num::NonZeroU32::new(10).expect("non-zero"),
             ))),
+            router_wake: Arc::new(Notify::new()),
+            scheduler_wake: Arc::new(Notify::new()),
+            notify_wake: Arc::new(Notify::new()),
+            desk_status: Default::default(),
         };
+        desk::load_initial(&state).await?;
 
         tasks.spawn(ingest::run_processor(
             state.clone(),
@@ -231,6 +254,12 @@ impl Server {
         ));
         tasks.spawn(outbox::run_sender(state.clone(), shutdown_rx.clone()));
         tasks.spawn(media::run_fetcher(state.clone(), shutdown_rx.clone()));
+        tasks.spawn(router::run_router(state.clone(), shutdown_rx.clone()));
+        tasks.spawn(scheduler::run_scheduler(state.clone(), shutdown_rx.clone()));
+        tasks.spawn(notifier::run_notifier(state.clone(), shutdown_rx.clone()));
+        if let Some(path) = state.config.desk_file.clone() {
+            tasks.spawn(desk::watch_file(state.clone(), path, shutdown_rx.clone()));
+        }
 
         let app = api::router(state.clone());
         let mut rx = shutdown_rx.clone();

@@ -260,14 +260,14 @@ impl Store {
 }
 
 async fn apply_message(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut crate::WriteTx,
     m: InboundMessage,
     now: i64,
 ) -> Result<IngestOutcome> {
     let existing: Option<(i64,)> =
         sqlx::query_as("SELECT id FROM messages WHERE wa_message_id = $1")
             .bind(&m.wa_message_id)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut ***tx)
             .await?;
     if existing.is_some() {
         return Ok(IngestOutcome::DuplicateMessage);
@@ -290,7 +290,7 @@ async fn apply_message(
             .bind(&media.filename)
             .bind(&media.wa_media_id)
             .bind(now)
-            .fetch_one(&mut **tx)
+            .fetch_one(&mut ***tx)
             .await?;
             Some(id)
         }
@@ -312,7 +312,7 @@ async fn apply_message(
     .bind(media_id)
     .bind(m.sent_at_ms)
     .bind(now)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut ***tx)
     .await?;
 
     Ok(IngestOutcome::Message {
@@ -523,7 +523,7 @@ async fn move_contact_identity(
 /// The contact's current ticket, reopened if the message calls for it, or a
 /// new one when there is none or the last one is closed.
 async fn ticket_for_message(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut crate::WriteTx,
     contact_id: i64,
     m: &InboundMessage,
     now: i64,
@@ -541,7 +541,7 @@ async fn ticket_for_message(
          WHERE contact_id = $1 ORDER BY id DESC LIMIT 1",
     )
     .bind(contact_id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut ***tx)
     .await?;
 
     if let Some(Latest {
@@ -576,7 +576,7 @@ async fn ticket_for_message(
             .bind(last_inbound_at)
             .bind(now)
             .bind(id)
-            .execute(&mut **tx)
+            .execute(&mut ***tx)
             .await?;
             if next != status {
                 audit(
@@ -589,6 +589,7 @@ async fn ticket_for_message(
                     now,
                 )
                 .await?;
+                crate::sla::refresh_in(tx, id, now).await?;
             }
             return Ok((id, false));
         }
@@ -607,7 +608,7 @@ async fn ticket_for_message(
     .bind(sent)
     .bind(m.sent_at_ms)
     .bind(now)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut ***tx)
     .await?;
     audit(
         tx,
@@ -619,6 +620,7 @@ async fn ticket_for_message(
         now,
     )
     .await?;
+    crate::sla::refresh_in(tx, id, now).await?;
     Ok((id, true))
 }
 

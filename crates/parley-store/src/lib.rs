@@ -11,23 +11,35 @@
 mod agents;
 mod contacts;
 mod error;
+mod escalation;
 mod ingest;
 mod media;
 mod models;
+mod notify;
 mod outbox;
+mod routing;
+mod settings;
+mod sla;
 mod tickets;
+mod timers;
 
-pub use agents::{NewAgent, TokenKind};
+pub use agents::{AgentPatch, NewAgent, TokenKind};
 pub use contacts::ContactPatch;
 pub use error::StoreError;
+pub use escalation::{EscalateRequest, EscalationApplied};
 pub use ingest::{
     InboundMedia, InboundMessage, IngestItem, IngestOutcome, PendingWebhook, StatusReport,
 };
 pub use media::NewMedia;
 pub use models::*;
+pub use notify::PendingNotification;
 pub use outbox::{OutboxRow, ReplyDraft};
+pub use routing::{PastTicket, QueuedTicket, RoutingCandidate, RoutingOutcome};
+pub use settings::Setting;
 pub use tickets::{TicketFilter, TicketPatch};
+pub use timers::FiredTimer;
 
+use parley_core::desk::Desk;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 use std::path::Path;
@@ -76,12 +88,18 @@ pub struct Store {
     /// instead of in SQLite's busy handler, which sleeps in steps of up to
     /// 100 ms and let a busy processor starve the webhook writer.
     write_gate: Arc<tokio::sync::Mutex<()>>,
+    /// The desk configuration (teams, calendars, SLA, escalation) the write
+    /// paths plan deadlines with; swapped whole when the configuration changes.
+    desk: Arc<std::sync::RwLock<Arc<Desk>>>,
 }
 
 /// A write transaction; on SQLite it also holds the write gate until it ends.
 pub(crate) struct WriteTx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// The configuration as it was when the transaction began, so one
+    /// transaction plans with one configuration throughout.
+    pub(crate) desk: Arc<Desk>,
 }
 
 impl WriteTx {
@@ -146,6 +164,7 @@ impl Store {
             pool,
             backend,
             write_gate: Default::default(),
+            desk: Default::default(),
         })
     }
 
@@ -203,6 +222,7 @@ impl Store {
             pool,
             backend,
             write_gate: Default::default(),
+            desk: Default::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -238,13 +258,26 @@ impl Store {
                 WriteTx {
                     tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
                     _gate: Some(gate),
+                    desk: self.desk(),
                 }
             }
             Backend::Postgres => WriteTx {
                 tx: self.pool.begin().await?,
                 _gate: None,
+                desk: self.desk(),
             },
         })
+    }
+
+    /// The desk configuration in force.
+    pub fn desk(&self) -> Arc<Desk> {
+        self.desk.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Puts a new desk configuration in force for transactions that begin
+    /// from now on.
+    pub fn set_desk(&self, desk: Arc<Desk>) {
+        *self.desk.write().unwrap_or_else(|e| e.into_inner()) = desk;
     }
 
     /// Checks the database answers, for `/healthz`.

@@ -21,6 +21,20 @@ pub struct Agent {
     pub role: Role,
     pub active: bool,
     pub created_at: i64,
+    /// online, away or offline; only online agents receive new tickets.
+    pub availability: String,
+    pub availability_at: i64,
+    /// Issue types this agent handles (skill-based routing).
+    pub skills: Vec<String>,
+    /// Languages this agent answers in, as ISO 639-1 codes.
+    pub languages: Vec<String>,
+    /// 1 junior, 2 regular, 3 senior, 4 lead; VIP routing prefers 3 and up.
+    pub seniority: i64,
+    /// The most active conversations (assigned or in progress) routing gives them.
+    pub capacity: i64,
+    /// Active conversations now.
+    pub open_tickets: i64,
+    pub last_assigned_at: i64,
 }
 
 /// An agent with the password hash, for sign-in only; never serialised.
@@ -110,6 +124,46 @@ pub struct Ticket {
     pub closed_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Set while the ticket waits in its team's queue for an agent with room.
+    pub queued_at: Option<i64>,
+    /// How routing assigns it (round_robin, load_balanced, skill, language, vip, time_based).
+    pub routing_strategy: Option<String>,
+    pub issue_type: Option<String>,
+    /// The customer's language (ISO 639-1), detected from their messages.
+    pub language: Option<String>,
+    /// Left with the bot (after hours): no agent is assigned.
+    pub bot_only: bool,
+    /// How many times it has been escalated.
+    pub escalation_level: i64,
+    pub escalated_at: Option<i64>,
+    pub sla: SlaView,
+}
+
+/// A ticket's SLA: the live countdown the inbox shows, and the deadlines.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SlaView {
+    /// ok, warning (past the warning threshold), breached, paused (waiting on
+    /// the customer) or met (resolved).
+    pub state: String,
+    /// The pending target due next: first_response or resolution.
+    pub next_target: Option<String>,
+    pub due_at: Option<i64>,
+    /// Milliseconds until `due_at` when the ticket was read; negative once breached.
+    pub remaining_ms: Option<i64>,
+    pub first_response_warn_at: Option<i64>,
+    pub first_response_due_at: Option<i64>,
+    pub first_response_breached_at: Option<i64>,
+    pub resolution_warn_at: Option<i64>,
+    pub resolution_due_at: Option<i64>,
+    pub resolution_breached_at: Option<i64>,
+    /// When the ticket escalates automatically if nothing changes.
+    pub escalate_at: Option<i64>,
+    /// SLA time used before the current running span.
+    pub elapsed_ms: i64,
+    /// Whether the SLA clock is counting now.
+    pub running: bool,
+    /// Where the targets came from, e.g. "high priority defaults, segment \"vip\" override (…)".
+    pub policy: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -48,108 +48,9 @@ impl Store {
         now: i64,
     ) -> Result<i64> {
         let mut tx = self.begin_write().await?;
-        #[derive(sqlx::FromRow)]
-        struct Target {
-            status: String,
-            last_inbound_at: Option<i64>,
-            phone_number_id: String,
-            wa_id: Option<String>,
-            user_id: Option<String>,
-            first_response_at: Option<i64>,
-            contact_id: i64,
-        }
-        let row: Option<Target> = sqlx::query_as(
-            "SELECT t.status, t.last_inbound_at, t.phone_number_id, c.wa_id, c.user_id,
-                        t.first_response_at, t.contact_id
-                 FROM tickets t JOIN contacts c ON c.id = t.contact_id WHERE t.id = $1",
-        )
-        .bind(ticket_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-        let Some(Target {
-            status,
-            last_inbound_at,
-            phone_number_id,
-            wa_id,
-            user_id,
-            first_response_at,
-            contact_id,
-        }) = row
-        else {
-            return Err(StoreError::NotFound("ticket"));
-        };
-        let status: TicketStatus = status
-            .parse()
-            .map_err(|e| StoreError::Invalid(format!("{e}")))?;
-        if status == TicketStatus::Closed {
-            return Err(StoreError::Conflict(
-                "the ticket is closed; the customer's next message opens a new ticket".into(),
-            ));
-        }
-        if draft.requires_window && !window::is_open(last_inbound_at, now) {
-            return Err(StoreError::WindowClosed);
-        }
-        let recipient = wa_id.filter(|w| !w.is_empty()).or(user_id).ok_or_else(|| {
-            StoreError::Invalid("the contact has no WhatsApp id to send to".into())
-        })?;
-
-        let (message_id,): (i64,) = sqlx::query_as(
-            "INSERT INTO messages (ticket_id, direction, type, text, content, status, reply_to_wamid,
-                                   author_id, media_id, sent_at, created_at, updated_at)
-             VALUES ($1, 'outbound', $2, $3, $4, 'queued', $5, $6, $7, $8, $8, $8) RETURNING id",
-        )
-        .bind(ticket_id)
-        .bind(&draft.kind)
-        .bind(&draft.text)
-        .bind(json_text(&draft.content))
-        .bind(&draft.reply_to_wamid)
-        .bind(author_id)
-        .bind(draft.media_id)
-        .bind(now)
-        .fetch_one(&mut **tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO outbox (message_id, phone_number_id, recipient, payload, state, next_attempt_at, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, 'pending', $5, $5, $5)",
-        )
-        .bind(message_id)
-        .bind(&phone_number_id)
-        .bind(&recipient)
-        .bind(json_text(&draft.payload))
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-
-        let next = status.transition(status.on_agent_reply())?;
-        let preview = draft
-            .text
-            .clone()
-            .unwrap_or_else(|| format!("[{}]", draft.kind));
-        sqlx::query(
-            "UPDATE tickets SET status = $1, first_response_at = $2, last_message_preview = $3,
-                    last_message_at = $4, updated_at = $4 WHERE id = $5",
-        )
-        .bind(next.as_str())
-        .bind(first_response_at.or(Some(now)))
-        .bind(&preview)
-        .bind(now)
-        .bind(ticket_id)
-        .execute(&mut **tx)
-        .await?;
-        if next != status {
-            audit(
-                &mut tx,
-                Some(ticket_id),
-                Some(contact_id),
-                Some(author_id),
-                "status_changed",
-                &json!({"from": status, "to": next, "reason": "agent replied"}),
-                now,
-            )
-            .await?;
-        }
+        let id = insert_reply(&mut tx, ticket_id, Some(author_id), draft, now).await?;
         tx.commit().await?;
-        Ok(message_id)
+        Ok(id)
     }
 
     /// Replies due for (re)delivery. Only the oldest pending reply of each
@@ -396,4 +297,137 @@ pub(crate) async fn advance_message_status(
             .await?;
     }
     Ok(Some((ticket_id, message_id, next)))
+}
+
+/// Inserts an outbound message and its outbox row. An agent's reply
+/// (`author` set) counts as the first response and moves the ticket on; an
+/// automatic one (`author` None: routing's auto-reply, later the bot) does
+/// neither, so it cannot stop an SLA clock.
+pub(crate) async fn insert_reply(
+    tx: &mut crate::WriteTx,
+    ticket_id: i64,
+    author: Option<i64>,
+    draft: ReplyDraft,
+    now: i64,
+) -> Result<i64> {
+    #[derive(sqlx::FromRow)]
+    struct Target {
+        status: String,
+        last_inbound_at: Option<i64>,
+        phone_number_id: String,
+        wa_id: Option<String>,
+        user_id: Option<String>,
+        first_response_at: Option<i64>,
+        contact_id: i64,
+    }
+    let row: Option<Target> = sqlx::query_as(
+        "SELECT t.status, t.last_inbound_at, t.phone_number_id, c.wa_id, c.user_id,
+                    t.first_response_at, t.contact_id
+             FROM tickets t JOIN contacts c ON c.id = t.contact_id WHERE t.id = $1",
+    )
+    .bind(ticket_id)
+    .fetch_optional(&mut ***tx)
+    .await?;
+    let Some(Target {
+        status,
+        last_inbound_at,
+        phone_number_id,
+        wa_id,
+        user_id,
+        first_response_at,
+        contact_id,
+    }) = row
+    else {
+        return Err(StoreError::NotFound("ticket"));
+    };
+    let status: TicketStatus = status
+        .parse()
+        .map_err(|e| StoreError::Invalid(format!("{e}")))?;
+    if status == TicketStatus::Closed {
+        return Err(StoreError::Conflict(
+            "the ticket is closed; the customer's next message opens a new ticket".into(),
+        ));
+    }
+    if draft.requires_window && !window::is_open(last_inbound_at, now) {
+        return Err(StoreError::WindowClosed);
+    }
+    let recipient = wa_id
+        .filter(|w| !w.is_empty())
+        .or(user_id)
+        .ok_or_else(|| StoreError::Invalid("the contact has no WhatsApp id to send to".into()))?;
+
+    let (message_id,): (i64,) = sqlx::query_as(
+        "INSERT INTO messages (ticket_id, direction, type, text, content, status, reply_to_wamid,
+                               author_id, media_id, sent_at, created_at, updated_at)
+         VALUES ($1, 'outbound', $2, $3, $4, 'queued', $5, $6, $7, $8, $8, $8) RETURNING id",
+    )
+    .bind(ticket_id)
+    .bind(&draft.kind)
+    .bind(&draft.text)
+    .bind(json_text(&draft.content))
+    .bind(&draft.reply_to_wamid)
+    .bind(author)
+    .bind(draft.media_id)
+    .bind(now)
+    .fetch_one(&mut ***tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO outbox (message_id, phone_number_id, recipient, payload, state, next_attempt_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 'pending', $5, $5, $5)",
+    )
+    .bind(message_id)
+    .bind(&phone_number_id)
+    .bind(&recipient)
+    .bind(json_text(&draft.payload))
+    .bind(now)
+    .execute(&mut ***tx)
+    .await?;
+
+    let Some(author_id) = author else {
+        sqlx::query(
+            "UPDATE tickets SET last_message_preview = $1, last_message_at = $2, updated_at = $2
+             WHERE id = $3",
+        )
+        .bind(
+            draft
+                .text
+                .clone()
+                .unwrap_or_else(|| format!("[{}]", draft.kind)),
+        )
+        .bind(now)
+        .bind(ticket_id)
+        .execute(&mut ***tx)
+        .await?;
+        return Ok(message_id);
+    };
+    let next = status.transition(status.on_agent_reply())?;
+    let preview = draft
+        .text
+        .clone()
+        .unwrap_or_else(|| format!("[{}]", draft.kind));
+    sqlx::query(
+        "UPDATE tickets SET status = $1, first_response_at = $2, last_message_preview = $3,
+                last_message_at = $4, updated_at = $4 WHERE id = $5",
+    )
+    .bind(next.as_str())
+    .bind(first_response_at.or(Some(now)))
+    .bind(&preview)
+    .bind(now)
+    .bind(ticket_id)
+    .execute(&mut ***tx)
+    .await?;
+    if next != status {
+        audit(
+            tx,
+            Some(ticket_id),
+            Some(contact_id),
+            Some(author_id),
+            "status_changed",
+            &json!({"from": status, "to": next, "reason": "agent replied"}),
+            now,
+        )
+        .await?;
+    }
+    crate::sla::refresh_in(tx, ticket_id, now).await?;
+    Ok(message_id)
 }

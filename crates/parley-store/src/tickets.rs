@@ -5,8 +5,9 @@ use crate::ingest::audit;
 use crate::models::phone_of;
 use crate::{
     AgentRef, AuditEntry, ContactRef, MediaRef, Message, MessageError, Page, ReplyRef, Result,
-    Store, StoreError, TeamRef, Ticket, parse_json,
+    SlaView, Store, StoreError, TeamRef, Ticket, parse_json,
 };
+use parley_core::sla::{self, Deadline, SlaDeadlines};
 use parley_core::{Priority, TicketStatus, window};
 use serde_json::json;
 use sqlx::any::AnyRow;
@@ -41,7 +42,11 @@ pub struct TicketPatch {
 const TICKET_SELECT: &str =
     "SELECT t.id, t.status, t.priority, t.phone_number_id, t.last_message_preview,
         t.last_message_at, t.last_inbound_at, t.first_response_at, t.resolved_at, t.closed_at,
-        t.created_at, t.updated_at, c.id AS c_id, c.wa_id, c.user_id, c.name AS c_name,
+        t.created_at, t.updated_at, t.queued_at, t.routing_strategy, t.issue_type, t.language,
+        t.bot_only, t.escalation_level, t.escalated_at, t.sla_running_since, t.sla_elapsed_ms,
+        t.sla_first_response_warn_at, t.sla_first_response_due, t.sla_resolution_warn_at,
+        t.sla_resolution_due, t.sla_escalate_at, t.sla_source, t.sla_first_response_breached_at,
+        t.sla_resolution_breached_at, c.id AS c_id, c.wa_id, c.user_id, c.name AS c_name,
         a.id AS a_id, a.name AS a_name, tm.id AS tm_id, tm.name AS tm_name
     FROM tickets t
     JOIN contacts c ON c.id = t.contact_id
@@ -60,11 +65,13 @@ fn ticket_from_row(row: &AnyRow, now: i64) -> Result<Ticket> {
     let wa_id: Option<String> = row.try_get("wa_id")?;
     let a_id: Option<i64> = row.try_get("a_id")?;
     let tm_id: Option<i64> = row.try_get("tm_id")?;
+    let status: TicketStatus = status
+        .parse()
+        .map_err(|e| StoreError::Invalid(format!("{e}")))?;
+    let status_resolved = matches!(status, TicketStatus::Resolved | TicketStatus::Closed);
     Ok(Ticket {
         id: row.try_get("id")?,
-        status: status
-            .parse()
-            .map_err(|e| StoreError::Invalid(format!("{e}")))?,
+        status,
         priority: priority
             .parse()
             .map_err(|e| StoreError::Invalid(format!("{e}")))?,
@@ -101,6 +108,55 @@ fn ticket_from_row(row: &AnyRow, now: i64) -> Result<Ticket> {
         closed_at: row.try_get("closed_at")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        queued_at: row.try_get("queued_at")?,
+        routing_strategy: row.try_get("routing_strategy")?,
+        issue_type: row.try_get("issue_type")?,
+        language: row.try_get("language")?,
+        bot_only: row.try_get::<i64, _>("bot_only")? != 0,
+        escalation_level: row.try_get("escalation_level")?,
+        escalated_at: row.try_get("escalated_at")?,
+        sla: sla_view(row, status_resolved, now)?,
+    })
+}
+
+/// The ticket's SLA as the inbox shows it: a live countdown to the next
+/// pending target, and each target's deadlines.
+fn sla_view(row: &AnyRow, resolved: bool, now: i64) -> Result<SlaView> {
+    let deadline = |warn: &str, due: &str| -> Result<Option<Deadline>> {
+        Ok(
+            match (
+                row.try_get::<Option<i64>, _>(warn)?,
+                row.try_get::<Option<i64>, _>(due)?,
+            ) {
+                (Some(warn_at), Some(due_at)) => Some(Deadline { warn_at, due_at }),
+                _ => None,
+            },
+        )
+    };
+    let running: Option<i64> = row.try_get("sla_running_since")?;
+    let deadlines = SlaDeadlines {
+        first_response: deadline("sla_first_response_warn_at", "sla_first_response_due")?,
+        resolution: deadline("sla_resolution_warn_at", "sla_resolution_due")?,
+        escalate_at: row.try_get("sla_escalate_at")?,
+        escalate_reason: None,
+        paused: running.is_none() && !resolved,
+    };
+    let c = sla::countdown(now, &deadlines);
+    Ok(SlaView {
+        state: c.state.as_str().to_string(),
+        next_target: c.next.map(|n| n.0.to_string()),
+        due_at: c.next.map(|n| n.1),
+        remaining_ms: c.remaining_ms,
+        first_response_warn_at: deadlines.first_response.map(|d| d.warn_at),
+        first_response_due_at: deadlines.first_response.map(|d| d.due_at),
+        first_response_breached_at: row.try_get("sla_first_response_breached_at")?,
+        resolution_warn_at: deadlines.resolution.map(|d| d.warn_at),
+        resolution_due_at: deadlines.resolution.map(|d| d.due_at),
+        resolution_breached_at: row.try_get("sla_resolution_breached_at")?,
+        escalate_at: deadlines.escalate_at,
+        elapsed_ms: row.try_get("sla_elapsed_ms")?,
+        running: running.is_some(),
+        policy: row.try_get("sla_source")?,
     })
 }
 
@@ -437,11 +493,25 @@ impl Store {
                 .await?;
             }
         }
-        sqlx::query("UPDATE tickets SET updated_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
+        // A hand-made assignment or transfer settles routing for good; an
+        // open ticket with a team but nobody on it waits in that team's queue.
+        let routed_by_hand = patch.assignee_id.is_some() || patch.team_id.is_some();
+        sqlx::query(
+            "UPDATE tickets SET updated_at = $1,
+                    routed_at = CASE WHEN $2 = 1 THEN COALESCE(routed_at, $1) ELSE routed_at END,
+                    queued_at = CASE
+                        WHEN assignee_id IS NOT NULL OR team_id IS NULL
+                             OR status IN ('resolved', 'closed') THEN NULL
+                        WHEN routed_at IS NULL AND $2 = 0 THEN queued_at
+                        ELSE COALESCE(queued_at, $1) END
+             WHERE id = $3",
+        )
+        .bind(now)
+        .bind(routed_by_hand as i64)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+        crate::sla::refresh_in(&mut tx, id, now).await?;
         tx.commit().await?;
         Ok(())
     }
