@@ -315,7 +315,7 @@ impl Desk {
         let vip_window_at = (t.vip && !resolved && clock.is_running())
             .then(|| self.escalator.vip_deadline(t.created_at));
         let mut source = targets.source.clone();
-        if targets.business_hours_only {
+        if targets.business_hours_only && !hours.is_always() {
             source.push_str(&format!("; business hours {}", hours.describe()));
         }
         SlaPlan {

@@ -261,6 +261,9 @@ async fn publish_outcomes(state: &AppState, outcomes: &[IngestOutcome]) {
                 ..
             } => {
                 metrics::counter!("parley_messages_in_total").increment(1);
+                // New tickets need routing; later messages may carry an
+                // escalation trigger the router scans for.
+                state.router_wake.notify_one();
                 if *ticket_created {
                     metrics::counter!("parley_tickets_created_total").increment(1);
                 }

@@ -377,9 +377,11 @@ pub async fn escalate(state: &AppState, ticket_id: i64, trigger: &Trigger) {
         }
     };
     let team = current.team.as_ref().map(|t| t.name.as_str());
+    // A customer repeating "manager!" should not escalate the ticket again
+    // once it is where that escalation leads.
     if let Ok(plan) = desk.escalate(trigger, team, None)
         && current.escalation_level > 0
-        && plan.target_team.as_deref() == team
+        && (plan.target_team.is_none() || plan.target_team.as_deref() == team)
     {
         return;
     }

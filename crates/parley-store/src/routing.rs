@@ -217,6 +217,17 @@ impl Store {
         Ok(replies)
     }
 
+    /// Per team: how many tickets wait in its queue, and since when.
+    pub async fn queue_depths(&self) -> Result<HashMap<i64, (i64, Option<i64>)>> {
+        let rows: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT team_id, COUNT(*), MIN(queued_at) FROM tickets
+             WHERE queued_at IS NOT NULL AND team_id IS NOT NULL GROUP BY team_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(t, n, at)| (t, (n, at))).collect())
+    }
+
     pub async fn last_message_id(&self) -> Result<i64> {
         let (id,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM messages")
             .fetch_one(&self.pool)
@@ -225,14 +236,18 @@ impl Store {
     }
 
     /// Customer messages with text after message `after`, oldest first:
-    /// (message id, ticket id, whether the ticket was routed, text).
+    /// (message id, ticket id, whether it arrived after its ticket was routed, text).
     pub async fn inbound_after(
         &self,
         after: i64,
         limit: i64,
     ) -> Result<Vec<(i64, i64, bool, String)>> {
+        // A message that arrived before its ticket was routed was read by
+        // the router then; it counts as unrouted here so it is not read twice.
         let rows: Vec<(i64, i64, Option<i64>, Option<String>)> = sqlx::query_as(
-            "SELECT m.id, m.ticket_id, t.routed_at, m.text FROM messages m
+            "SELECT m.id, m.ticket_id,
+                    CASE WHEN t.routed_at IS NOT NULL AND m.created_at > t.routed_at THEN 1 END,
+                    m.text FROM messages m
              JOIN tickets t ON t.id = m.ticket_id
              WHERE m.id > $1 AND m.direction = 'inbound' ORDER BY m.id LIMIT $2",
         )

@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 #[derive(Args, Debug, Clone, Default)]
 pub struct CommonOpts {
     /// A TOML config file (keys: listen, data_dir, database_url, sqlite_sync,
-    /// webhook_body_limit, send_rate_per_second, [whatsapp] app_secret,
-    /// verify_token, access_token, phone_number_id, api_base, api_version).
+    /// webhook_body_limit, send_rate_per_second, desk, [whatsapp] app_secret,
+    /// verify_token, access_token, phone_number_id, api_base, api_version,
+    /// [notify] url, secret).
     #[arg(long, env = "PARLEY_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     /// Address to listen on [default: 127.0.0.1:8080].
@@ -63,6 +64,22 @@ pub struct CommonOpts {
     /// Graph API version [default: v24.0].
     #[arg(long, env = "PARLEY_WHATSAPP_API_VERSION", global = true)]
     pub whatsapp_api_version: Option<String>,
+    /// The desk file: teams, business hours, SLA, routing rules, escalation
+    /// (TOML). Watched and reloaded while running. Unset: edited through
+    /// the admin API and kept in the database.
+    #[arg(long, env = "PARLEY_DESK", global = true)]
+    pub desk: Option<PathBuf>,
+    /// URL that receives signed escalation and SLA notifications.
+    #[arg(long, env = "PARLEY_NOTIFY_URL", global = true)]
+    pub notify_url: Option<String>,
+    /// Secret that signs notifications (X-Parley-Signature-256).
+    #[arg(
+        long,
+        env = "PARLEY_NOTIFY_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub notify_secret: Option<String>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -74,8 +91,18 @@ pub struct FileConfig {
     sqlite_sync: Option<String>,
     webhook_body_limit: Option<usize>,
     send_rate_per_second: Option<u32>,
+    desk: Option<PathBuf>,
     #[serde(default)]
     whatsapp: FileWhatsApp,
+    #[serde(default)]
+    notify: FileNotify,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct FileNotify {
+    url: Option<String>,
+    secret: Option<String>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -147,6 +174,29 @@ impl CommonOpts {
                 bail!("send_rate_per_second must be at least 1");
             }
             cfg.send_rate_per_second = rate;
+        }
+        cfg.desk_file = self.desk.clone().or(file.desk);
+        let notify_url = self
+            .notify_url
+            .clone()
+            .or(file.notify.url)
+            .filter(|u| !u.is_empty());
+        if let Some(url) = notify_url {
+            let secret = self
+                .notify_secret
+                .clone()
+                .or(file.notify.secret)
+                .unwrap_or_default();
+            if secret.len() < 16 {
+                bail!(
+                    "notify_url is set but the notify secret is missing or shorter than 16 characters; \
+                     set PARLEY_NOTIFY_SECRET so the receiver can verify notifications"
+                );
+            }
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                bail!("notify_url {url:?} must start with http:// or https://");
+            }
+            cfg.notify = Some(parley_server::notifier::NotifyConfig { url, secret });
         }
         let w = file.whatsapp;
         let pick =

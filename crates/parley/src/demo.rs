@@ -14,6 +14,8 @@ use std::time::Duration;
 
 pub const DEMO_EMAIL: &str = "admin@demo.parley";
 pub const DEMO_PASSWORD: &str = "parley-demo";
+/// The example desk configuration the demo runs with.
+const DEMO_DESK: &str = include_str!("../../../examples/desk.toml");
 
 pub async fn run(opts: CommonOpts) -> anyhow::Result<()> {
     let mut cfg = opts.resolve()?;
@@ -54,31 +56,38 @@ pub async fn run(opts: CommonOpts) -> anyhow::Result<()> {
     if store.agent_credentials(DEMO_EMAIL).await?.is_none() {
         let hash =
             parley_server::auth::hash_password(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!(e))?;
+        for (email, name, role) in [
+            (DEMO_EMAIL, "Demo Admin", Role::Admin),
+            ("dana@demo.parley", "Dana Agent", Role::Agent),
+            ("sam@demo.parley", "Sam Billing", Role::Agent),
+            ("lee@demo.parley", "Lee Senior", Role::Supervisor),
+        ] {
+            let agent = store
+                .create_agent(
+                    &parley_store::NewAgent {
+                        email: email.into(),
+                        name: name.into(),
+                        role,
+                        password_hash: hash.clone(),
+                    },
+                    now,
+                )
+                .await?;
+            // Online from the start, so the first message is routed to someone.
+            store.set_availability(agent.id, "online", now).await?;
+        }
+    }
+    // The example desk (teams, hours, SLA, rules), unless one was given.
+    if server.state.config.desk_file.is_none() {
+        let path = std::path::Path::new("examples/desk.toml");
+        let spec = parley_server::desk::parse(path, DEMO_DESK)?;
         let admin = store
-            .create_agent(
-                &parley_store::NewAgent {
-                    email: DEMO_EMAIL.into(),
-                    name: "Demo Admin".into(),
-                    role: Role::Admin,
-                    password_hash: hash.clone(),
-                },
-                now,
-            )
-            .await?;
-        let dana = store
-            .create_agent(
-                &parley_store::NewAgent {
-                    email: "dana@demo.parley".into(),
-                    name: "Dana Agent".into(),
-                    role: Role::Agent,
-                    password_hash: hash,
-                },
-                now,
-            )
-            .await?;
-        let team = store.create_team("Support", now).await?;
-        store.add_team_member(team.id, admin.id).await?;
-        store.add_team_member(team.id, dana.id).await?;
+            .agent_id_by_email(DEMO_EMAIL)
+            .await?
+            .context("the demo admin exists")?;
+        parley_server::desk::apply_from_api(&server.state, spec, admin)
+            .await
+            .map_err(|e| anyhow::anyhow!("the demo desk: {e}"))?;
     }
     let addr = server.addr;
     println!();
@@ -86,12 +95,15 @@ pub async fn run(opts: CommonOpts) -> anyhow::Result<()> {
     println!();
     println!("  Inbox:            http://{addr}/");
     println!(
-        "  Sign in as:       {DEMO_EMAIL} / {DEMO_PASSWORD}   (or dana@demo.parley, same password)"
+        "  Sign in as:       {DEMO_EMAIL} / {DEMO_PASSWORD}   (or dana@, sam@, lee@demo.parley, same password)"
     );
     println!("  Customer phone:   http://{addr}/demo/phone");
     println!("  API docs:         http://{addr}/api/v1/docs");
     println!();
     println!("  Send a message from the phone, answer it in the inbox, watch the ticks come back.");
+    println!(
+        "  Routing, SLA and escalation follow examples/desk.toml (try \"I was charged twice\")."
+    );
     println!(
         "  Ctrl-C stops the demo{}.",
         if _tmp.is_some() {

@@ -3,6 +3,7 @@
 //! - `parley serve` runs the server.
 //! - `parley demo` runs everything on one machine with a fake WhatsApp.
 //! - `parley agent add` creates an agent.
+//! - `parley desk check` checks a desk file.
 //! - `parley bench ingest` measures webhook ingest.
 
 mod bench;
@@ -44,11 +45,23 @@ enum Command {
         #[command(subcommand)]
         command: AgentCommand,
     },
+    /// Check a desk file (teams, hours, SLA, routing, escalation) without
+    /// starting the server; errors name the file, line and problem.
+    Desk {
+        #[command(subcommand)]
+        command: DeskCommand,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
         command: bench::BenchCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum DeskCommand {
+    /// Parse and check a desk file.
+    Check { file: std::path::PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -113,6 +126,23 @@ async fn main() -> anyhow::Result<()> {
             server.run_until_signal().await;
         }
         Command::Demo => demo::run(cli.common).await?,
+        Command::Desk {
+            command: DeskCommand::Check { file },
+        } => {
+            let (spec, desk) = parley_server::desk::load_file(&file)?;
+            println!(
+                "{}: ok — {} teams, {} calendars, {} routing rules{}",
+                file.display(),
+                spec.teams.len(),
+                spec.hours.len(),
+                desk.routing().map_or(0, |r| r.rule_count()),
+                if desk.routing().is_none() {
+                    " (no [routing]: load-balanced over all agents)"
+                } else {
+                    ""
+                }
+            );
+        }
         Command::Agent {
             command:
                 AgentCommand::Add {

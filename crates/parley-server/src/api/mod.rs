@@ -3,6 +3,7 @@
 
 pub mod agents;
 pub mod contacts;
+pub mod routing;
 pub mod tickets;
 
 use crate::{AppState, auth, events, media, metrics, web, webhook};
@@ -24,7 +25,7 @@ use utoipa_scalar::{Scalar, Servable};
         Errors are `{\"error\":{\"code\",\"message\"}}`. Times are Unix milliseconds."),
     servers((url = "/api/v1")),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "tickets"), (name = "contacts"), (name = "agents"), (name = "media"), (name = "events"))
+    tags((name = "auth"), (name = "tickets"), (name = "contacts"), (name = "agents"), (name = "routing"), (name = "media"), (name = "events"))
 )]
 pub struct ApiDoc;
 
@@ -58,7 +59,15 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(contacts::get_one, contacts::update))
         .routes(routes!(agents::list, agents::create))
         .routes(routes!(agents::update))
+        .routes(routes!(agents::my_availability))
         .routes(routes!(agents::list_teams, agents::create_team))
+        .routes(routes!(agents::set_members))
+        .routes(routes!(routing::get_desk, routing::put_desk))
+        .routes(routes!(routing::check_desk))
+        .routes(routes!(routing::try_rules))
+        .routes(routes!(routing::queues))
+        .routes(routes!(routing::escalate))
+        .routes(routes!(routing::transfer))
         .routes(routes!(media::upload))
         .routes(routes!(media::serve))
         .routes(routes!(events::stream))

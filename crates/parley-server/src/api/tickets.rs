@@ -210,6 +210,8 @@ pub async fn update(
         .store
         .update_ticket(id, agent.0.id, &patch, state.now())
         .await?;
+    // A resolved, closed or reassigned ticket frees capacity for the queues.
+    state.router_wake.notify_one();
     publish_ticket(&state, id, "ticket.updated").await;
     Ok(Json(state.store.get_ticket(id, state.now()).await?))
 }
