@@ -857,3 +857,227 @@ both_backends!(
         );
     }
 );
+
+const MIN: i64 = 60_000;
+
+async fn timer_rows(store: &Store, ticket: i64) -> Vec<(String, i64, Option<i64>)> {
+    sqlx::query_as(
+        "SELECT kind, due_at, fired_at FROM timers WHERE ticket_id = $1 ORDER BY due_at, kind",
+    )
+    .bind(ticket)
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+}
+
+both_backends!(
+    sla_deadlines_are_planned_with_the_ticket_and_fire_once,
+    |store: Store| async move {
+        let out = ingest(&store, vec![text("wamid.sla1", "4911", "hello", T0)], T0).await;
+        let (ticket, _, _) = msg_ids(&out[0]);
+        // Planned in the same transaction as the ticket: medium targets.
+        let timers = timer_rows(&store, ticket).await;
+        let kinds: Vec<&str> = timers.iter().map(|t| t.0.as_str()).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                "sla.first_response.warning",
+                "sla.first_response.breach",
+                "sla.escalate",
+                "sla.resolution.warning",
+                "sla.resolution.breach"
+            ]
+        );
+        assert_eq!(timers[1].1, T0 + 60 * MIN);
+        let t = store.get_ticket(ticket, T0).await.unwrap();
+        assert_eq!(t.sla.state, "ok");
+        assert_eq!(t.sla.first_response_due_at, Some(T0 + 60 * MIN));
+
+        // Nothing is due yet.
+        assert!(
+            store
+                .fire_due_timers(T0 + MIN, 100, false)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let fired = store
+            .fire_due_timers(T0 + 46 * MIN, 100, true)
+            .await
+            .unwrap();
+        assert_eq!(fired.len(), 1);
+        assert_eq!(fired[0].kind.as_str(), "sla.first_response.warning");
+        assert!(fired[0].skipped.is_none());
+        // Fired means fired: a second pass (or a second scheduler) finds nothing.
+        assert!(
+            store
+                .fire_due_timers(T0 + 46 * MIN, 100, true)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store.notification_counts().await.unwrap(),
+            vec![("pending".to_string(), 1)]
+        );
+
+        // An agent answers: the first-response timers go, resolution stays.
+        let admin = agent(&store, "sla@x.test", Role::Admin).await;
+        store
+            .add_note(ticket, admin.id, "looking", T0 + 50 * MIN)
+            .await
+            .unwrap();
+        store
+            .create_reply(
+                ticket,
+                admin.id,
+                ReplyDraft {
+                    kind: "text".into(),
+                    text: Some("hi".into()),
+                    content: json!({}),
+                    payload: json!({}),
+                    media_id: None,
+                    requires_window: true,
+                    reply_to_wamid: None,
+                },
+                T0 + 50 * MIN,
+            )
+            .await
+            .unwrap();
+        let pending: Vec<String> = timer_rows(&store, ticket)
+            .await
+            .into_iter()
+            .filter(|t| t.2.is_none())
+            .map(|t| t.0)
+            .collect();
+        assert_eq!(
+            pending,
+            vec![
+                "sla.resolution.warning",
+                "sla.escalate",
+                "sla.resolution.breach"
+            ],
+            "escalation now waits for the resolution breach"
+        );
+        assert!(
+            store
+                .fire_due_timers(T0 + 70 * MIN, 100, false)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // Pending on the customer: the clock stops and the timers go.
+        store
+            .update_ticket(
+                ticket,
+                admin.id,
+                &TicketPatch {
+                    status: Some(TicketStatus::Pending),
+                    ..Default::default()
+                },
+                T0 + 60 * MIN,
+            )
+            .await
+            .unwrap();
+        let t = store.get_ticket(ticket, T0 + 60 * MIN).await.unwrap();
+        assert_eq!(t.sla.state, "paused");
+        assert_eq!(t.sla.elapsed_ms, 60 * MIN);
+        assert!(
+            timer_rows(&store, ticket)
+                .await
+                .iter()
+                .all(|t| t.2.is_some())
+        );
+        // Ten hours later nothing has breached.
+        assert!(
+            store
+                .fire_due_timers(T0 + 600 * MIN, 100, false)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+);
+
+both_backends!(
+    routing_outcomes_assign_queue_and_explain,
+    |store: Store| async move {
+        let a = agent(&store, "route@x.test", Role::Agent).await;
+        let team = store.ensure_team("Billing", T0).await.unwrap();
+        assert_eq!(store.ensure_team("Billing", T0).await.unwrap(), team);
+        store.set_team_members(team, &[a.id]).await.unwrap();
+        assert!(store.set_availability(a.id, "online", T0).await.unwrap());
+        assert!(!store.set_availability(a.id, "online", T0).await.unwrap());
+
+        let o1 = ingest(
+            &store,
+            vec![text("wamid.r1", "4921", "invoice wrong", T0)],
+            T0,
+        )
+        .await;
+        let o2 = ingest(&store, vec![text("wamid.r2", "4922", "refund!", T0)], T0).await;
+        let (t1, t2) = (msg_ids(&o1[0]).0, msg_ids(&o2[0]).0);
+        let unrouted = store.unrouted_tickets(10).await.unwrap();
+        assert_eq!(
+            unrouted.iter().map(|c| c.id).collect::<Vec<_>>(),
+            vec![t1, t2]
+        );
+        assert_eq!(unrouted[0].text, "invoice wrong");
+        assert!(unrouted[0].new_contact);
+
+        let decided = |ticket, assignee, queued| RoutingOutcome {
+            ticket_id: ticket,
+            team_id: Some(team),
+            assignee_id: assignee,
+            queued,
+            strategy: Some("load_balanced".into()),
+            priority: Some(Priority::High),
+            labels: vec!["billing".into()],
+            detail: json!({"explanation": "test decision"}),
+            ..Default::default()
+        };
+        store
+            .apply_routing(
+                &[decided(t1, Some(a.id), false), decided(t2, None, true)],
+                T0 + 1,
+            )
+            .await
+            .unwrap();
+        assert!(store.unrouted_tickets(10).await.unwrap().is_empty());
+        let t = store.get_ticket(t1, T0).await.unwrap();
+        assert_eq!(t.assignee.unwrap().id, a.id);
+        assert_eq!(t.status, TicketStatus::Assigned);
+        assert_eq!(t.priority, Priority::High);
+        assert_eq!(t.labels, vec!["billing".to_string()]);
+        // The deadlines follow the new priority.
+        assert_eq!(t.sla.first_response_due_at, Some(T0 + 15 * MIN));
+        assert_eq!(store.get_agent(a.id).await.unwrap().open_tickets, 1);
+        let audit = store.ticket_audit(t1).await.unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.action == "routed" && e.detail["explanation"] == "test decision")
+        );
+
+        let queued = store.queued_tickets(10).await.unwrap();
+        assert_eq!(queued.len(), 1);
+        assert_eq!(queued[0].id, t2);
+        assert_eq!(store.queue_depths().await.unwrap()[&team].0, 1);
+        assert!(
+            store
+                .assign_queued(t2, a.id, &json!({"explanation": "q"}), T0 + 2)
+                .await
+                .unwrap()
+        );
+        // Only once: it is no longer queued.
+        assert!(
+            !store
+                .assign_queued(t2, a.id, &json!({}), T0 + 3)
+                .await
+                .unwrap()
+        );
+        assert!(store.queued_tickets(10).await.unwrap().is_empty());
+        assert_eq!(store.get_agent(a.id).await.unwrap().open_tickets, 2);
+    }
+);
