@@ -248,6 +248,7 @@ async fn route_pending(state: &AppState) -> anyhow::Result<usize> {
     let mut floor = floor(&state.store, &desk, now).await?;
     let mut outcomes = Vec::with_capacity(candidates.len());
     let mut triggers: Vec<(i64, Trigger)> = Vec::new();
+    let mut human_requests: Vec<(i64, String)> = Vec::new();
     for c in &candidates {
         let started = std::time::Instant::now();
         let t = decide(
@@ -298,7 +299,9 @@ async fn route_pending(state: &AppState) -> anyhow::Result<usize> {
         match t.trigger {
             // A request for a person on a new ticket is what routing does
             // anyway; only managers and sensitive topics escalate.
-            Some(Trigger::CustomerRequest(r)) if r.kind == RequestKind::Human => {}
+            Some(Trigger::CustomerRequest(r)) if r.kind == RequestKind::Human => {
+                human_requests.push((c.id, r.matched));
+            }
             Some(trigger) => triggers.push((c.id, trigger)),
             None => {
                 if let Some(trigger) = repeat_contact(state, &desk, c, d, now).await? {
@@ -327,6 +330,9 @@ async fn route_pending(state: &AppState) -> anyhow::Result<usize> {
     }
     for (ticket, trigger) in triggers {
         escalate(state, ticket, &trigger).await;
+    }
+    for (ticket, phrase) in human_requests {
+        asked_for_a_person(state, ticket, &phrase).await;
     }
     Ok(candidates.len())
 }
@@ -431,6 +437,39 @@ pub async fn publish_escalation(state: &AppState, applied: &parley_store::Escala
     crate::ingest::publish_ticket(state, applied.ticket_id, "ticket.updated").await;
 }
 
+/// The customer asked for a person: noted on the timeline, the assignee is
+/// told, and a ticket left to the bot joins its team's queue.
+async fn asked_for_a_person(state: &AppState, ticket_id: i64, phrase: &str) {
+    let now = state.now();
+    let detail = json!({"phrase": phrase});
+    if let Err(e) = state
+        .store
+        .record_ticket_event(ticket_id, "customer_asked_for_a_person", &detail, now)
+        .await
+    {
+        tracing::warn!(ticket = ticket_id, error = %e, "recording a request for a person failed");
+        return;
+    }
+    match state
+        .store
+        .hand_to_people(ticket_id, "the customer asked for a person", now)
+        .await
+    {
+        Ok(true) => state.router_wake.notify_one(),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(ticket = ticket_id, error = %e, "handing over to people failed"),
+    }
+    let assignee = match state.store.get_ticket(ticket_id, now).await {
+        Ok(t) => t.assignee.map(|a| a.id),
+        Err(_) => None,
+    };
+    state.bus.publish(
+        "ticket.person_requested",
+        json!({"ticket_id": ticket_id, "phrase": phrase, "notify_agent_ids": assignee.into_iter().collect::<Vec<_>>()}),
+    );
+    crate::ingest::publish_ticket(state, ticket_id, "ticket.updated").await;
+}
+
 /// Looks at customer messages that arrived on tickets already routed, for a
 /// manager request or a sensitive topic. The position is kept in the
 /// database, so a restart neither skips nor repeats a message.
@@ -459,7 +498,9 @@ async fn scan_messages(state: &AppState) -> anyhow::Result<()> {
             continue;
         }
         match desk.escalator().scan(text) {
-            Some(Trigger::CustomerRequest(r)) if r.kind == RequestKind::Human => {}
+            Some(Trigger::CustomerRequest(r)) if r.kind == RequestKind::Human => {
+                asked_for_a_person(state, *ticket_id, &r.matched).await;
+            }
             Some(trigger) => escalate(state, *ticket_id, &trigger).await,
             None => {}
         }
@@ -486,6 +527,10 @@ async fn drain_queues(state: &AppState) -> anyhow::Result<usize> {
         let Some(team) = floor.team_by_id(q.team_id).cloned() else {
             continue;
         };
+        // After hours the bot keeps it; people take over when the team opens.
+        if q.bot_only && !team.open_now {
+            continue;
+        }
         let strategy: Strategy = q
             .strategy
             .as_deref()

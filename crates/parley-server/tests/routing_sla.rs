@@ -685,3 +685,65 @@ async fn agents_set_their_availability_and_admins_their_routing_profile() {
     assert_eq!(s, 400, "{v}");
     h.stop().await;
 }
+
+#[tokio::test]
+async fn after_hours_the_bot_keeps_the_ticket_and_people_take_it_when_the_team_opens() {
+    // Saturday 2026-11-28 12:00 UTC; Support works Mon-Fri 09:00-17:00 UTC.
+    let saturday_noon = 1_795_867_200_000;
+    let monday_0901 = 1_796_029_260_000;
+    let clock = Arc::new(FakeClock::new(saturday_noon));
+    let dyn_clock: Arc<dyn Clock> = clock.clone();
+    let mut h = Harness::start_with(|_| {}, Some(dyn_clock)).await;
+    configure(
+        &h,
+        json!({
+            "hours": {"weekdays": {"timezone": "UTC", "mon": ["09:00-17:00"], "tue": ["09:00-17:00"],
+                      "wed": ["09:00-17:00"], "thu": ["09:00-17:00"], "fri": ["09:00-17:00"]}},
+            "teams": [{"name": "Support", "members": ["agent@e2e.test"], "hours": "weekdays"}],
+            "routing": {
+                "rules": [{"name": "After hours", "when": {"team_closed": "Support"},
+                           "then": {"bot_only": true, "auto_reply": "We are closed; we answer from Monday 09:00."}}],
+                "fallback": {"team": "Support", "strategy": "time_based"}
+            }
+        }),
+    )
+    .await;
+    set_online(&h, &h.agent_token, "online").await;
+    h.customer_text("15550061", "Hi, is my order shipped?")
+        .await;
+    let t = routed(&h, "15550061").await;
+    assert_eq!(t["bot_only"], true, "{t}");
+    assert!(t["assignee"].is_null());
+    assert_eq!(t["team"]["name"], "Support");
+    let reply = eventually(T, "the auto-reply at the customer's phone", || async {
+        h.fake
+            .sent_messages()
+            .into_iter()
+            .find(|m| m["to"] == "15550061")
+    })
+    .await;
+    assert_eq!(
+        reply["text"]["body"],
+        "We are closed; we answer from Monday 09:00."
+    );
+    // The auto-reply is not a first response: the SLA clock keeps running.
+    let id = t["id"].as_i64().unwrap();
+    let (_, t) = h.get(&h.admin_token, &format!("/tickets/{id}")).await;
+    assert!(t["first_response_at"].is_null());
+
+    // Still closed: nobody gets it, even though the agent is online.
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    let (_, t) = h.get(&h.admin_token, &format!("/tickets/{id}")).await;
+    assert!(t["assignee"].is_null());
+    assert!(t["queued_at"].is_i64(), "waits in the queue: {t}");
+
+    clock.set(monday_0901);
+    // Sessions last 12 hours; the weekend went by.
+    h.admin_token = h.login("admin@e2e.test", harness::PASSWORD).await;
+    eventually(T, "the ticket assigned when Support opens", || async {
+        let (_, t) = h.get(&h.admin_token, &format!("/tickets/{id}")).await;
+        (t["assignee"]["id"] == h.agent_id && t["bot_only"] == false).then_some(())
+    })
+    .await;
+    h.stop().await;
+}

@@ -72,6 +72,8 @@ pub struct QueuedTicket {
     pub issue_type: Option<String>,
     pub language: Option<String>,
     pub vip: bool,
+    /// Left to the bot until the team is open.
+    pub bot_only: bool,
 }
 
 fn parse<T: std::str::FromStr>(s: &str) -> Result<T>
@@ -228,6 +230,69 @@ impl Store {
         Ok(rows.into_iter().map(|(t, n, at)| (t, (n, at))).collect())
     }
 
+    /// Adds an entry to a ticket's timeline on Parley's behalf (something
+    /// noticed, not changed: a customer asking for a person, say).
+    pub async fn record_ticket_event(
+        &self,
+        ticket_id: i64,
+        action: &str,
+        detail: &Value,
+        now: i64,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let row: Option<(i64,)> = sqlx::query_as("SELECT contact_id FROM tickets WHERE id = $1")
+            .bind(ticket_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+        let (contact_id,) = row.ok_or(StoreError::NotFound("ticket"))?;
+        audit(
+            &mut tx,
+            Some(ticket_id),
+            Some(contact_id),
+            None,
+            action,
+            detail,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Hands a bot-only ticket to people: it joins its team's queue now.
+    pub async fn hand_to_people(&self, ticket_id: i64, reason: &str, now: i64) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT contact_id FROM tickets WHERE id = $1 AND bot_only = 1 AND team_id IS NOT NULL",
+        )
+        .bind(ticket_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        let Some((contact_id,)) = row else {
+            return Ok(false);
+        };
+        sqlx::query(
+            "UPDATE tickets SET bot_only = 0, queued_at = COALESCE(queued_at, $1), updated_at = $1
+             WHERE id = $2",
+        )
+        .bind(now)
+        .bind(ticket_id)
+        .execute(&mut **tx)
+        .await?;
+        audit(
+            &mut tx,
+            Some(ticket_id),
+            Some(contact_id),
+            None,
+            "handed_to_people",
+            &json!({ "reason": reason }),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     pub async fn last_message_id(&self) -> Result<i64> {
         let (id,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM messages")
             .fetch_one(&self.pool)
@@ -275,10 +340,11 @@ impl Store {
             issue_type: Option<String>,
             language: Option<String>,
             vip: i64,
+            bot_only: i64,
         }
         let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT t.id, t.team_id, t.priority, t.queued_at, t.routing_strategy, t.issue_type,
-                    t.language, c.vip
+                    t.language, c.vip, t.bot_only
              FROM tickets t JOIN contacts c ON c.id = t.contact_id
              WHERE t.queued_at IS NOT NULL AND t.team_id IS NOT NULL
              ORDER BY {PRIORITY_RANK}, t.queued_at, t.id LIMIT $1"
@@ -297,6 +363,7 @@ impl Store {
                     issue_type: r.issue_type,
                     language: r.language,
                     vip: r.vip != 0,
+                    bot_only: r.bot_only != 0,
                 })
             })
             .collect()
@@ -349,7 +416,8 @@ async fn assign(
     now: i64,
 ) -> Result<()> {
     sqlx::query(
-        "UPDATE tickets SET assignee_id = $1, status = $2, queued_at = NULL, updated_at = $3
+        "UPDATE tickets SET assignee_id = $1, status = $2, queued_at = NULL, bot_only = 0,
+                updated_at = $3
          WHERE id = $4",
     )
     .bind(agent_id)
@@ -434,7 +502,9 @@ async fn apply_one(tx: &mut WriteTx, o: &RoutingOutcome, now: i64) -> Result<Opt
                 let next = status.transition(status.on_assignment(true))?;
                 assign(tx, o.ticket_id, agent, next, now).await?;
             }
-            None if o.queued && o.team_id.is_some() => {
+            // Bot-only tickets (after hours) wait in the queue too, so people
+            // take them over when the team opens.
+            None if (o.queued || o.bot_only) && o.team_id.is_some() => {
                 sqlx::query("UPDATE tickets SET queued_at = $1 WHERE id = $2")
                     .bind(now)
                     .bind(o.ticket_id)
