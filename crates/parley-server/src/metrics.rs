@@ -43,5 +43,12 @@ pub async fn handler(State(state): State<crate::AppState>) -> String {
     if let Ok(depth) = state.store.outbox_depth().await {
         metrics::gauge!("parley_outbox_depth").set(depth as f64);
     }
+    if let Ok(n) = state.store.pending_timers().await {
+        metrics::gauge!("parley_timers_pending").set(n as f64);
+    }
+    if let Ok(depths) = state.store.queue_depths().await {
+        let queued: i64 = depths.values().map(|d| d.0).sum();
+        metrics::gauge!("parley_tickets_queued").set(queued as f64);
+    }
     state.metrics.render()
 }

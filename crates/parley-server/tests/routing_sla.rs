@@ -747,3 +747,55 @@ async fn after_hours_the_bot_keeps_the_ticket_and_people_take_it_when_the_team_o
     .await;
     h.stop().await;
 }
+
+#[tokio::test]
+async fn routing_and_sla_timers_run_on_postgresql_too() {
+    let base = std::env::var("PARLEY_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let schema = format!(
+        "e2e_rt_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let admin = parley_store::Store::connect_unmigrated(&base)
+        .await
+        .expect("PostgreSQL must be running (see .ci/run)");
+    admin
+        .execute_raw(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
+    let url = format!("{base}?options=-c%20search_path%3D{schema}");
+    let start = 1_795_000_000_000;
+    let clock = Arc::new(FakeClock::new(start));
+    let dyn_clock: Arc<dyn Clock> = clock.clone();
+    let mut h = Harness::start_with(move |c| c.database_url = Some(url), Some(dyn_clock)).await;
+    configure(&h, desk()).await;
+    set_online(&h, &h.agent_token, "online").await;
+    h.customer_text("15550071", "Refund please, the invoice is wrong")
+        .await;
+    let t = routed(&h, "15550071").await;
+    let id = t["id"].as_i64().unwrap();
+    assert_eq!(t["team"]["name"], "Billing");
+    assert_eq!(t["assignee"]["id"], h.agent_id);
+    // "refund" makes it high: first response 15 min, escalate after 30 min.
+    assert_eq!(t["priority"], "high");
+    let created = t["created_at"].as_i64().unwrap();
+    clock.set(created + 31 * MIN);
+    eventually(T, "breach and escalation on postgres", || async {
+        let a = audit(&h, id).await;
+        (actions(&a, "sla_breached").len() == 1 && actions(&a, "escalated").len() == 1)
+            .then_some(())
+    })
+    .await;
+    let (_, t) = h.get(&h.admin_token, &format!("/tickets/{id}")).await;
+    assert_eq!(t["team"]["name"], "Tier 2");
+    h.stop().await;
+    admin
+        .execute_raw(&format!("DROP SCHEMA {schema} CASCADE"))
+        .await
+        .unwrap();
+    admin.close().await;
+}
