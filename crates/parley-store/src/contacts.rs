@@ -163,6 +163,18 @@ impl Store {
             now,
         )
         .await?;
+        // A new segment or VIP flag changes the SLA targets of open tickets.
+        if segment != c.segment || vip != c.vip {
+            let open: Vec<(i64,)> = sqlx::query_as(
+                "SELECT id FROM tickets WHERE contact_id = $1 AND status NOT IN ('resolved', 'closed')",
+            )
+            .bind(id)
+            .fetch_all(&mut **tx)
+            .await?;
+            for (ticket,) in open {
+                crate::sla::refresh_in(&mut tx, ticket, now).await?;
+            }
+        }
         tx.commit().await?;
         self.get_contact(id).await
     }

@@ -540,12 +540,13 @@ impl Store {
     /// Undoes [`Store::claim_timers_bare`] called with the same `from` and `now`.
     pub async fn unclaim_timers(&self, from: i64, now: i64) -> Result<i64> {
         let mut tx = self.begin_write().await?;
-        let n = sqlx::query("UPDATE timers SET fired_at = NULL WHERE due_at >= $1 AND fired_at = $2")
-            .bind(from)
-            .bind(now)
-            .execute(&mut **tx)
-            .await?
-            .rows_affected() as i64;
+        let n =
+            sqlx::query("UPDATE timers SET fired_at = NULL WHERE due_at >= $1 AND fired_at = $2")
+                .bind(from)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected() as i64;
         tx.commit().await?;
         Ok(n)
     }

@@ -114,12 +114,17 @@ pub(crate) async fn refresh_in(tx: &mut WriteTx, ticket_id: i64, now: i64) -> Re
 
     // Replace the pending timers. A timer that already fired is not re-armed
     // for a due time that has already passed: a warning or breach acts once.
-    let timers: Vec<(i64, String, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT id, kind, due_at, fired_at FROM timers WHERE ticket_id = $1 AND kind LIKE 'sla.%'",
-    )
-    .bind(ticket_id)
-    .fetch_all(&mut ***tx)
-    .await?;
+    // Only the kinds the SLA plan owns; other timers (CSAT, reminders) are
+    // left alone.
+    let timers: Vec<(i64, String, i64, Option<i64>)> =
+        sqlx::query_as("SELECT id, kind, due_at, fired_at FROM timers WHERE ticket_id = $1")
+            .bind(ticket_id)
+            .fetch_all(&mut ***tx)
+            .await?;
+    let timers: Vec<_> = timers
+        .into_iter()
+        .filter(|t| t.1.parse::<TimerKind>().is_ok())
+        .collect();
     let fired: HashSet<&str> = timers
         .iter()
         .filter(|t| t.3.is_some())

@@ -1081,3 +1081,51 @@ both_backends!(
         assert_eq!(store.get_agent(a.id).await.unwrap().open_tickets, 2);
     }
 );
+
+both_backends!(
+    vip_tickets_get_one_vip_window_timer,
+    |store: Store| async move {
+        let out = ingest(&store, vec![text("wamid.vip1", "4931", "hello", T0)], T0).await;
+        let (ticket, _, _) = msg_ids(&out[0]);
+        let contact = store.get_ticket(ticket, T0).await.unwrap().contact.id;
+        let admin = agent(&store, "vip@x.test", Role::Admin).await;
+        store
+            .update_contact(
+                contact,
+                admin.id,
+                &ContactPatch {
+                    vip: Some(true),
+                    ..Default::default()
+                },
+                T0,
+            )
+            .await
+            .unwrap();
+        // Two changes that each re-plan the ticket.
+        for p in [Priority::High, Priority::Urgent] {
+            store
+                .update_ticket(
+                    ticket,
+                    admin.id,
+                    &TicketPatch {
+                        priority: Some(p),
+                        ..Default::default()
+                    },
+                    T0 + MIN,
+                )
+                .await
+                .unwrap();
+        }
+        let vip: Vec<_> = timer_rows(&store, ticket)
+            .await
+            .into_iter()
+            .filter(|t| t.0 == "vip.window")
+            .collect();
+        assert_eq!(vip.len(), 1, "{vip:?}");
+        // The default VIP window is 2 hours from the customer's first message.
+        assert_eq!(vip[0].1, T0 + 120 * MIN);
+        let t = store.get_ticket(ticket, T0 + MIN).await.unwrap();
+        // Urgent first response: 5 min, planned from creation.
+        assert_eq!(t.sla.first_response_due_at, Some(T0 + 5 * MIN));
+    }
+);
