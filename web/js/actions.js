@@ -4,12 +4,33 @@
 import { api } from './api.js';
 import {
   getState, update, setList, upsertTickets, setMessages, upsertMessages,
-  setAudit, setContact, markSeen, setUi, saveView,
+  setAudit, setContact, markSeen, setUi, saveView, saveSort, upsertAgent,
 } from './store.js';
-import { buildQuery } from './query.js';
+import { buildQuery, visibleIds } from './query.js';
 import { notify } from './views/toast.js';
 
 const PAGE = 50;
+
+// The statuses the server counts in an agent's open_tickets (its capacity check).
+const LOAD = new Set(['assigned', 'in_progress']);
+
+/**
+ * upsertTickets, plus a /me refresh when one of them enters or leaves my load
+ * (the header's "3/6"): the server sends agent.updated only for profile and
+ * availability changes, not when tickets come and go.
+ */
+export function applyTickets(list, opts) {
+  const s = getState();
+  const me = s.agent;
+  if (me && list.some((t) => {
+    const before = s.tickets[t.id];
+    const mineBefore = Boolean(before) && before.assignee?.id === me.id && LOAD.has(before.status);
+    const mineAfter = t.assignee?.id === me.id && LOAD.has(t.status);
+    return mineBefore !== mineAfter && !(before && before.updated_at > t.updated_at);
+  })) scheduleMeRefresh();
+  upsertTickets(list, opts);
+}
+
 let listAbort = null;
 
 /** (Re)load the first page of the list for the current view + filters. */
@@ -48,6 +69,12 @@ export function setView(view) {
   saveView(view);
   update((s) => ({ view, filters: { ...s.filters, status: '', assignee: '' }, ui: { ...s.ui, navOpen: false } }));
   reloadList();
+}
+
+/** 'activity' | 'sla': a display order only, no refetch (see query.js visibleIds). */
+export function setSort(sort) {
+  saveSort(sort);
+  update({ sort });
 }
 
 export function setFilters(patch) {
@@ -99,6 +126,19 @@ export async function refreshOpenTicket() {
   }
 }
 
+/** The ticket from the store, or fetched (e.g. a notification about one not loaded yet). */
+export async function ensureTicket(id) {
+  const known = getState().tickets[id];
+  if (known) return known;
+  try {
+    const t = await api.getTicket(id);
+    upsertTickets([t]);
+    return getState().tickets[id] || t;
+  } catch {
+    return null;
+  }
+}
+
 async function refreshAudit(id) {
   try {
     const r = await api.audit(id);
@@ -136,7 +176,7 @@ export async function loadContact(contactId, { force = false } = {}) {
 export async function patchTicket(id, patch) {
   try {
     const t = await api.patchTicket(id, patch);
-    upsertTickets([t], { fromEvent: true });
+    applyTickets([t], { fromEvent: true });
     refreshAudit(id);
     return t;
   } catch (err) {
@@ -148,6 +188,69 @@ export async function patchTicket(id, patch) {
 export function assignToMe(id) {
   const me = getState().agent;
   if (me) return patchTicket(id, { assignee_id: me.id });
+}
+
+// Tickets this agent just escalated or transferred: the event stream's
+// "escalated"/"assigned" alerts about them would only echo the agent's own click.
+const actedOn = new Map(); // ticketId -> ms
+
+function noteOwnAction(id) {
+  actedOn.set(id, Date.now());
+}
+
+export function recentlyActedOn(id, withinMs = 10_000) {
+  const at = actedOn.get(id);
+  return at != null && Date.now() - at < withinMs;
+}
+
+/**
+ * Escalate with a reason; `team` is a team name, "management", or empty for
+ * one level up. Throws ApiError so the dialog can show the server's message.
+ */
+export async function escalateTicket(id, { reason, team }) {
+  noteOwnAction(id);
+  const body = { reason };
+  if (team) body.team = team;
+  const applied = await api.escalate(id, body);
+  // The event stream brings the new team/queue too; don't wait for it.
+  api.getTicket(id).then((t) => applyTickets([t], { fromEvent: true })).catch(() => {});
+  refreshAudit(id);
+  return applied;
+}
+
+/** Transfer to a team's queue and/or an agent, with a note kept on the ticket. Throws ApiError. */
+export async function transferTicket(id, { teamId, agentId, note }) {
+  noteOwnAction(id);
+  const body = {};
+  if (teamId != null) body.team_id = teamId;
+  if (agentId != null) body.agent_id = agentId;
+  if (note) body.note = note;
+  const t = await api.transfer(id, body);
+  applyTickets([t], { fromEvent: true });
+  refreshAudit(id);
+  return t;
+}
+
+// ---------- me ----------
+
+/** The header's status switch. */
+export async function setAvailability(availability) {
+  try {
+    upsertAgent(await api.setAvailability(availability));
+  } catch (err) {
+    notify(err.message, 'error');
+    // Repaint the switch with the value we still have.
+    update((s) => ({ agent: { ...s.agent } }));
+  }
+}
+
+let meTimer = null;
+/** Refetch /me (my load) shortly, once per burst of ticket changes. */
+export function scheduleMeRefresh() {
+  clearTimeout(meTimer);
+  meTimer = setTimeout(async () => {
+    try { upsertAgent(await api.me()); } catch { /* the next event retries */ }
+  }, 700);
 }
 
 // ---------- sending ----------
@@ -193,13 +296,24 @@ export async function loadDirectory() {
   });
 }
 
+/** Queues: who is online with room, what each team escalates to. */
+export async function loadQueues() {
+  try {
+    const r = await api.queues();
+    update({ queues: r.teams || [] });
+  } catch (err) {
+    console.warn('queues unavailable', err);
+  }
+}
+
 /** Move the selection through the visible list (j/k). */
 export function moveSelection(delta) {
-  const { list, selectedId } = getState();
-  if (!list.ids.length) return;
-  const at = list.ids.indexOf(selectedId);
-  const next = at < 0 ? (delta > 0 ? 0 : list.ids.length - 1)
-    : Math.max(0, Math.min(list.ids.length - 1, at + delta));
-  selectTicket(list.ids[next]);
+  const s = getState();
+  const ids = visibleIds(s);
+  if (!ids.length) return;
+  const at = ids.indexOf(s.selectedId);
+  const next = at < 0 ? (delta > 0 ? 0 : ids.length - 1)
+    : Math.max(0, Math.min(ids.length - 1, at + delta));
+  selectTicket(ids[next]);
   setUi({ pane: 'conversation' });
 }

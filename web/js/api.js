@@ -64,6 +64,8 @@ export const api = {
   login: (email, password) => request('POST', '/auth/login', { body: { email, password } }),
   logout: () => request('POST', '/auth/logout'),
   me: () => request('GET', '/me'),
+  /** 'online' | 'away' | 'offline'; only online agents are given new tickets. */
+  setAvailability: (availability) => request('PUT', '/me/availability', { body: { availability } }),
 
   listTickets: (query, signal) => request('GET', '/tickets', { query, signal }),
   getTicket: (id) => request('GET', `/tickets/${enc(id)}`),
@@ -73,12 +75,17 @@ export const api = {
   addNote: (id, text) => request('POST', `/tickets/${enc(id)}/notes`, { body: { text } }),
   retryMessage: (messageId) => request('POST', `/messages/${enc(messageId)}/retry`),
   audit: (id) => request('GET', `/tickets/${enc(id)}/audit`),
+  /** {reason, team?}: team is a team name or "management"; default one level up. */
+  escalate: (id, body) => request('POST', `/tickets/${enc(id)}/escalate`, { body }),
+  /** {team_id?, agent_id?, note?}: a team without an agent puts it in that team's queue. */
+  transfer: (id, body) => request('POST', `/tickets/${enc(id)}/transfer`, { body }),
 
   getContact: (id) => request('GET', `/contacts/${enc(id)}`),
   patchContact: (id, patch) => request('PATCH', `/contacts/${enc(id)}`, { body: patch }),
 
   agents: () => request('GET', '/agents'),
   teams: () => request('GET', '/teams'),
+  queues: () => request('GET', '/queues'),
 
   uploadMedia: (file) => {
     const form = new FormData();

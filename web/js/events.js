@@ -3,8 +3,11 @@
 // open conversation.
 import { connectSse } from './sse.js';
 import { authHeaders } from './api.js';
-import { update, upsertTickets, upsertMessages } from './store.js';
-import { reloadList, refreshOpenTicket, onTicketEvent } from './actions.js';
+import { update, upsertMessages, upsertAgent } from './store.js';
+import {
+  reloadList, refreshOpenTicket, onTicketEvent, loadDirectory, loadQueues, scheduleMeRefresh, applyTickets,
+} from './actions.js';
+import { alertFromEvent } from './notifications.js';
 
 let connection = null;
 
@@ -18,6 +21,8 @@ export function startEvents({ onUnauthorized }) {
       if (isReconnect) {
         reloadList();
         refreshOpenTicket();
+        loadDirectory(); // availability and load may have moved meanwhile
+        scheduleMeRefresh();
       }
     },
     onEvent: handle,
@@ -42,16 +47,33 @@ function handle({ event, data }) {
     case 'ticket.created':
     case 'ticket.updated':
       if (payload.ticket) {
-        upsertTickets([payload.ticket], { fromEvent: true });
+        applyTickets([payload.ticket], { fromEvent: true });
         onTicketEvent(payload.ticket);
       }
+      break;
+    case 'agent.updated':
+      upsertAgent(payload.agent);
+      break;
+    case 'desk.updated':
+      // Teams, leads or escalation paths changed; SLA deadlines are being
+      // recomputed, so the list and the open ticket are refetched shortly.
+      loadDirectory();
+      loadQueues();
+      setTimeout(() => { reloadList(); refreshOpenTicket(); }, 2000);
+      break;
+    case 'ticket.assigned':
+    case 'sla.warning':
+    case 'sla.breached':
+    case 'ticket.escalated':
+      // The ticket itself follows as ticket.updated; this is the alert.
+      alertFromEvent(event, payload);
       break;
     case 'message.created':
     case 'message.updated':
       if (payload.message) upsertMessages([payload.message]);
       break;
     default:
-      // Unknown events (presence, SLA, …) arrive in later issues; ignore them.
+      // Unknown events (presence, …) arrive in later issues; ignore them.
       break;
   }
 }

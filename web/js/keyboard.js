@@ -10,6 +10,7 @@ function onKey(e) {
   if (isTypingTarget(e.target)) return;
   const s = getState();
   if (s.ui.helpOpen && e.key !== '?') return; // the dialog handles Escape itself
+  if (s.ui.dialog) return; // escalate/transfer forms are modal: keys belong to them
   const id = s.selectedId;
   const ticket = s.tickets[id];
   const run = {
@@ -21,6 +22,8 @@ function onKey(e) {
     a: () => ticket && assignToMe(id),
     p: () => ticket && document.getElementById('priority-select')?.focus(),
     l: () => ticket && document.getElementById('label-input')?.focus(),
+    u: () => ticket && ticket.status !== 'closed' && setUi({ dialog: 'escalate' }), // "up": escalate
+    t: () => ticket && ticket.status !== 'closed' && setUi({ dialog: 'transfer' }),
     '?': () => setUi({ helpOpen: !s.ui.helpOpen }),
   }[e.key];
   if (!run) return;

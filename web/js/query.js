@@ -1,5 +1,6 @@
 // Maps the selected view + filters to /tickets query params, and mirrors the
 // same rules client-side so live events can add/remove rows without refetching.
+import { slaSortKey } from './util/sla.js';
 
 export const VIEWS = [
   { id: 'mine', label: 'Mine', query: { status: 'open', assignee: 'me' } },
@@ -40,4 +41,28 @@ export function matchesQuery(ticket, q, me) {
 /** The list is "sorted by last activity, newest first". */
 export function sortKey(ticket) {
   return ticket.last_message_at || ticket.created_at || 0;
+}
+
+export const SORTS = [
+  { id: 'activity', label: 'Latest activity' },
+  { id: 'sla', label: 'SLA due first' },
+];
+
+/**
+ * The list rows in display order. "SLA due first" is sorted here, on the
+ * client, and only over the rows loaded so far: the server has no SLA sort
+ * yet, so "Load more" can still bring in a more urgent ticket. Breached
+ * tickets (due in the past) come first; paused/met ones last, by activity.
+ * j/k follow this order too.
+ */
+export function visibleIds(s) {
+  const ids = s.list.ids.filter((id) => s.tickets[id]);
+  if (s.sort !== 'sla') return ids;
+  const rank = new Map(ids.map((id, i) => [id, i]));
+  return ids.slice().sort((a, b) => {
+    const ka = slaSortKey(s.tickets[a]);
+    const kb = slaSortKey(s.tickets[b]);
+    if (ka !== kb) return ka < kb ? -1 : 1;
+    return rank.get(a) - rank.get(b);
+  });
 }

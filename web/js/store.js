@@ -5,9 +5,10 @@
 import { matchesQuery, sortKey, VIEWS } from './query.js';
 
 const initialState = () => ({
-  agent: null, // signed-in agent {id,email,name,role}
+  agent: null, // signed-in agent {id,email,name,role,availability,open_tickets,capacity,…}
   connection: 'offline', // event stream: 'connecting' | 'live' | 'offline'
   view: loadView(), // last chosen view; "All open" first, so new conversations show up
+  sort: loadSort(), // 'activity' (the server's order) | 'sla' (client-side, loaded rows only)
   filters: { status: '', priority: '', label: '', team: '', assignee: '' },
   list: { ids: [], nextCursor: null, loading: false, error: null, query: null },
   tickets: {}, // id -> Ticket (anything we've seen: list, events, deep links)
@@ -17,9 +18,11 @@ const initialState = () => ({
   contacts: {}, // contactId -> Contact (full record from /contacts/{id})
   agents: [],
   teams: [],
+  queues: [], // /queues: per team depth, lead, escalates_to, members' load
+  clockSkew: 0, // server clock − this machine's clock, ms (SLA countdowns use the server's)
   draftsRev: 0, // bumped when a ticket's draft appears or disappears (list "Draft" tag)
   seen: loadSeen(), // ticketId -> last_inbound_at the agent has seen (unread dot)
-  ui: { pane: 'list', contactOpen: false, helpOpen: false, navOpen: false },
+  ui: { pane: 'list', contactOpen: false, helpOpen: false, navOpen: false, dialog: null }, // dialog: 'escalate' | 'transfer'
 });
 
 let state = initialState();
@@ -77,6 +80,7 @@ export function setUi(patch) {
  */
 export function upsertTickets(list, { fromEvent = false } = {}) {
   if (!list.length) return;
+  const clockSkew = estimateSkew(list);
   update((s) => {
     const tickets = { ...s.tickets };
     for (const t of list) {
@@ -85,7 +89,7 @@ export function upsertTickets(list, { fromEvent = false } = {}) {
       if (old && old.updated_at > t.updated_at) continue;
       tickets[t.id] = t;
     }
-    if (!fromEvent || !s.list.query) return { tickets };
+    if (!fromEvent || !s.list.query) return { tickets, clockSkew };
     let ids = s.list.ids.slice();
     for (const t of list) {
       const fresh = tickets[t.id];
@@ -94,15 +98,66 @@ export function upsertTickets(list, { fromEvent = false } = {}) {
       if (!matchesQuery(fresh, s.list.query, s.agent)) continue;
       // Find the sorted position; a ticket older than everything loaded so far
       // will arrive with "load more" instead, so don't append it out of order.
+      // The server's order: last activity, newest first, ties by id (its keyset cursor).
       const key = sortKey(fresh);
-      let pos = ids.findIndex((id) => tickets[id] && sortKey(tickets[id]) < key);
+      let pos = ids.findIndex((id) => {
+        const other = tickets[id];
+        if (!other) return false;
+        const k = sortKey(other);
+        return k < key || (k === key && other.id < fresh.id);
+      });
       if (pos < 0) {
         if (s.list.nextCursor) continue;
         pos = ids.length;
       }
       ids.splice(pos, 0, t.id);
     }
-    return { tickets, list: { ...s.list, ids } };
+    return { tickets, clockSkew, list: { ...s.list, ids } };
+  });
+}
+
+// ---------- clock ----------
+
+/** "Now" on the server's clock: SLA deadlines are compared with this. */
+export function serverNow() {
+  return Date.now() + state.clockSkew;
+}
+
+// A ticket's SLA says when the server read it (due_at − remaining_ms). Each
+// batch gives one sample of skew − latency; the largest of the recent samples
+// is the best estimate of the skew (latency only ever makes it smaller).
+const skewSamples = [];
+
+function estimateSkew(tickets) {
+  const now = Date.now();
+  let sample = -Infinity;
+  for (const t of tickets) {
+    const sla = t && t.sla;
+    if (sla && sla.due_at != null && sla.remaining_ms != null) {
+      sample = Math.max(sample, sla.due_at - sla.remaining_ms - now);
+    }
+  }
+  if (sample === -Infinity) return state.clockSkew;
+  skewSamples.push(sample);
+  if (skewSamples.length > 10) skewSamples.shift();
+  const estimate = Math.max(...skewSamples);
+  // Ignore sub-second differences: not worth a repaint, and mostly latency.
+  return Math.abs(estimate - state.clockSkew) < 1000 ? state.clockSkew : Math.round(estimate);
+}
+
+// ---------- agents ----------
+
+/** An agent changed (availability, load…): update the directory and, if it's me, the header. */
+export function upsertAgent(agent) {
+  if (!agent) return;
+  update((s) => {
+    const at = s.agents.findIndex((a) => a.id === agent.id);
+    const agents = s.agents.slice();
+    if (at >= 0) agents[at] = { ...agents[at], ...agent };
+    else agents.push(agent);
+    const patch = { agents };
+    if (s.agent && s.agent.id === agent.id) patch.agent = { ...s.agent, ...agent };
+    return patch;
   });
 }
 
@@ -169,6 +224,16 @@ function loadView() {
 
 export function saveView(view) {
   try { localStorage.setItem(VIEW_KEY, view); } catch { /* fine: default next time */ }
+}
+
+const SORT_KEY = 'parley.sort';
+
+function loadSort() {
+  try { return localStorage.getItem(SORT_KEY) === 'sla' ? 'sla' : 'activity'; } catch { return 'activity'; }
+}
+
+export function saveSort(sort) {
+  try { localStorage.setItem(SORT_KEY, sort); } catch { /* fine: default next time */ }
 }
 
 // ---------- unread ----------

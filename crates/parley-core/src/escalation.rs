@@ -317,6 +317,22 @@ pub enum Trigger {
     },
 }
 
+impl Trigger {
+    /// A short, stable name for the kind of trigger (for filters and reports).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Trigger::SlaBreach { .. } => "sla_breach",
+            Trigger::EscalateAfter { .. } => "escalate_after",
+            Trigger::CustomerRequest(_) => "customer_request",
+            Trigger::Manual { .. } => "manual",
+            Trigger::NegativeSentiment { .. } => "negative_sentiment",
+            Trigger::VipUnresolved { .. } => "vip_unresolved",
+            Trigger::RepeatContact { .. } => "repeat_contact",
+            Trigger::Sensitive { .. } => "sensitive",
+        }
+    }
+}
+
 impl fmt::Display for Trigger {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -91,14 +91,10 @@ pub async fn floor(store: &Store, desk: &Desk, now: i64) -> anyhow::Result<Floor
         .map(|t| {
             let spec = desk.team(&t.name);
             let mut members = t.member_ids.clone();
-            // A cross-department queue: members of the teams it is shared
-            // with can take its tickets too.
-            for other in desk
-                .teams()
-                .iter()
-                .filter(|o| o.shared_with.iter().any(|s| s == &t.name))
-            {
-                if let Some(extra) = members_of.get(other.name.as_str()) {
+            // A cross-department queue: the members of the teams it is
+            // shared with can take its tickets too.
+            for other in spec.map(|s| s.shared_with.as_slice()).unwrap_or_default() {
+                if let Some(extra) = members_of.get(other.as_str()) {
                     for id in extra.iter() {
                         if !members.contains(id) {
                             members.push(*id);
@@ -322,6 +318,7 @@ async fn route_pending(state: &AppState) -> anyhow::Result<usize> {
                 "ticket.assigned",
                 json!({"ticket_id": o.ticket_id, "agent_id": agent, "notify_agent_ids": [agent]}),
             );
+            publish_agent(state, agent).await;
         }
         if let Some(m) = reply {
             crate::ingest::publish_message(state, *m, "message.created").await;
@@ -413,6 +410,18 @@ pub async fn escalate(state: &AppState, ticket_id: i64, trigger: &Trigger) {
     }
 }
 
+/// Tells every inbox an agent's load (or availability) changed.
+pub async fn publish_agent(state: &AppState, agent_id: i64) {
+    if !state.bus.has_subscribers() {
+        return;
+    }
+    if let Ok(agent) = state.store.get_agent(agent_id).await {
+        state
+            .bus
+            .publish("agent.updated", json!({ "agent": agent }));
+    }
+}
+
 /// Announces an escalation to the people concerned: the receiving team's
 /// lead and the previous assignee.
 pub async fn publish_escalation(state: &AppState, applied: &parley_store::EscalationApplied) {
@@ -426,6 +435,11 @@ pub async fn publish_escalation(state: &AppState, applied: &parley_store::Escala
         notify.push(id);
     }
     ::metrics::counter!("parley_escalations_total", "path" => applied.path.clone()).increment(1);
+    if let Some(previous) = applied.previous_assignee_id
+        && applied.to_team_id.is_some()
+    {
+        publish_agent(state, previous).await;
+    }
     state.bus.publish(
         "ticket.escalated",
         json!({"ticket_id": applied.ticket_id, "escalation": applied, "notify_agent_ids": notify}),
@@ -570,6 +584,7 @@ async fn drain_queues(state: &AppState) -> anyhow::Result<usize> {
                 "ticket.assigned",
                 json!({"ticket_id": q.id, "agent_id": agent, "notify_agent_ids": [agent]}),
             );
+            publish_agent(state, agent).await;
             crate::ingest::publish_ticket(state, q.id, "ticket.updated").await;
         }
     }

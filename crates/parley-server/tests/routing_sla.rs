@@ -799,3 +799,40 @@ async fn routing_and_sla_timers_run_on_postgresql_too() {
         .unwrap();
     admin.close().await;
 }
+
+#[tokio::test]
+async fn a_shared_queue_is_worked_by_the_teams_it_is_shared_with_and_not_the_reverse() {
+    let mut h = Harness::start().await;
+    configure(
+        &h,
+        json!({
+            "teams": [
+                {"name": "Billing", "members": ["admin@e2e.test"], "shared_with": ["Support"]},
+                {"name": "Support", "members": ["agent@e2e.test"]}
+            ],
+            "routing": {
+                "rules": [{"name": "Billing", "when": {"keywords": ["invoice"]}, "then": {"team": "Billing"}}],
+                "fallback": {"team": "Support"}
+            }
+        }),
+    )
+    .await;
+    // Billing's own member is offline; Support's agent takes Billing's ticket.
+    set_online(&h, &h.agent_token, "online").await;
+    h.customer_text("15550081", "question about my invoice")
+        .await;
+    let t = routed(&h, "15550081").await;
+    assert_eq!(t["team"]["name"], "Billing");
+    assert_eq!(t["assignee"]["id"], h.agent_id, "{t}");
+
+    // Support's queue is not shared with Billing: the admin does not get it.
+    set_online(&h, &h.agent_token, "away").await;
+    set_online(&h, &h.admin_token, "online").await;
+    h.customer_text("15550082", "hello, a general question")
+        .await;
+    let t = routed(&h, "15550082").await;
+    assert_eq!(t["team"]["name"], "Support");
+    assert!(t["assignee"].is_null(), "{t}");
+    assert!(t["queued_at"].is_i64());
+    h.stop().await;
+}

@@ -13,7 +13,10 @@ use serde_json::json;
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EscalationApplied {
     pub ticket_id: i64,
-    /// What set it off, e.g. "SLA breach (resolution)".
+    /// sla_breach, escalate_after, customer_request, manual, negative_sentiment,
+    /// vip_unresolved, repeat_contact or sensitive.
+    pub kind: String,
+    /// What set it off, in words, e.g. "resolution SLA breached".
     pub trigger: String,
     /// next_level, management, cross_department or notify_only.
     pub path: String,
@@ -129,6 +132,7 @@ pub(crate) async fn escalate_in(
     }
     let applied = EscalationApplied {
         ticket_id,
+        kind: trigger.kind().to_string(),
         trigger: trigger.to_string(),
         path: decision.path.to_string(),
         reason: decision.reason.clone(),
@@ -150,6 +154,7 @@ pub(crate) async fn escalate_in(
         actor_id,
         "escalated",
         &json!({
+            "kind": applied.kind,
             "trigger": applied.trigger,
             "path": applied.path,
             "reason": applied.reason,

@@ -83,3 +83,15 @@ export function humanize(s) {
   const t = String(s || '').replace(/[._]/g, ' ').trim();
   return t.charAt(0).toUpperCase() + t.slice(1);
 }
+
+let languageNames = null;
+/** "es" → "Spanish" (the code itself if the browser can't name it). */
+export function languageName(code) {
+  if (!code) return '';
+  try {
+    languageNames ??= new Intl.DisplayNames(['en'], { type: 'language' });
+    return languageNames.of(code) || code;
+  } catch {
+    return code;
+  }
+}

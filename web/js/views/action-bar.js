@@ -1,8 +1,9 @@
 // Ticket actions above the timeline: assignment, team, priority, lifecycle
-// buttons and labels. Every change is a PATCH; the server decides whether a
-// status transition is allowed and we show its 409 message if not.
+// buttons, escalate/transfer (dialogs) and labels. Every change is a PATCH;
+// the server decides whether a status transition is allowed and we show its
+// 409 message if not.
 import { h, select, rerender } from '../util/dom.js';
-import { watch, getState } from '../store.js';
+import { watch, getState, setUi } from '../store.js';
 import { patchTicket, assignToMe } from '../actions.js';
 import { PRIORITIES, priorityLabel } from '../util/format.js';
 
@@ -60,6 +61,15 @@ function render(t, s) {
         onclick: () => patchTicket(t.id, { status: a.status }),
       }, a.label)),
       t.status === 'closed' ? h('span.muted.closed-note', 'Closed: the customer’s next message opens a new ticket.') : null),
+    t.status === 'closed' ? null : h('div.action-group', { role: 'group', 'aria-label': 'Hand off' },
+      h('button.btn.btn-small#escalate-btn', {
+        type: 'button', title: 'Escalate with a reason (u)', 'aria-haspopup': 'dialog',
+        onclick: () => setUi({ dialog: 'escalate' }),
+      }, 'Escalate…'),
+      h('button.btn.btn-small#transfer-btn', {
+        type: 'button', title: 'Transfer to a team or agent (t)', 'aria-haspopup': 'dialog',
+        onclick: () => setUi({ dialog: 'transfer' }),
+      }, 'Transfer…')),
     labelsEditor(t),
   ];
 }

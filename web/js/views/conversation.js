@@ -2,8 +2,11 @@
 // Each part is its own module; this one only lays them out.
 import { h } from '../util/dom.js';
 import { watch, setUi } from '../store.js';
-import { contactName, formatPhone, statusLabel } from '../util/format.js';
+import {
+  contactName, formatPhone, statusLabel, languageName, humanize, fullDateTime,
+} from '../util/format.js';
 import { mountActionBar } from './action-bar.js';
+import { slaLine } from './sla-badge.js';
 import { mountTimeline } from './timeline.js';
 import { mountComposer } from './composer.js';
 
@@ -13,11 +16,13 @@ export function mountConversation(root) {
   }, '←');
   const title = h('h2.conv-title', { id: 'conv-title' });
   const sub = h('p.conv-sub');
+  // Routing facts and the SLA countdown: the second line of the header.
+  const meta = h('p.conv-meta');
   const contactBtn = h('button.btn.btn-small.contact-toggle', {
     type: 'button', 'aria-controls': 'contact-pane',
     onclick: () => setUi({ contactOpen: !document.body.classList.contains('contact-open') }),
   }, 'Contact');
-  const header = h('header.conv-header', back, h('div.conv-heading', title, sub), contactBtn);
+  const header = h('header.conv-header', back, h('div.conv-heading', title, sub, meta), contactBtn);
   const actions = h('div.action-bar', { 'aria-label': 'Ticket actions', role: 'region' });
   const timeline = h('div.timeline-scroll', { tabindex: '0', 'aria-label': 'Messages', role: 'region' });
   const composer = h('div.composer');
@@ -39,7 +44,27 @@ export function mountConversation(root) {
     const phone = formatPhone(t.contact?.phone || t.contact?.wa_id);
     sub.replaceChildren(
       [phone && phone !== title.textContent ? phone : null, `#${t.id}`, statusLabel(t.status),
-        t.assignee ? `Assigned to ${t.assignee.name}` : 'Unassigned', t.team?.name]
+        t.assignee ? `Assigned to ${t.assignee.name}` : 'Unassigned']
         .filter(Boolean).join(' · '));
+    meta.replaceChildren(...routingFacts(t));
   });
+}
+
+function routingFacts(t) {
+  return [
+    slaLine(t),
+    t.team ? fact('Team', t.team.name) : null,
+    t.queued_at ? h('span.badge.badge-queued', { title: `In the queue since ${fullDateTime(t.queued_at)}` }, 'queued') : null,
+    t.escalation_level > 0 ? h('span.badge.badge-esc', {
+      title: t.escalated_at ? `Last escalated ${fullDateTime(t.escalated_at)}` : null,
+    }, `⇧${t.escalation_level} escalated`) : null,
+    t.language ? fact('Language', languageName(t.language)) : null,
+    t.issue_type ? fact('Issue', humanize(t.issue_type)) : null,
+    t.bot_only ? h('span.badge.badge-muted', { title: 'Left with the bot (outside business hours)' }, 'bot only') : null,
+  ].filter(Boolean);
+}
+
+/** "Team Billing", the label in the muted colour. */
+function fact(label, value) {
+  return h('span.fact', h('span.fact-label', `${label} `), value);
 }

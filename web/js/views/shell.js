@@ -7,12 +7,18 @@ import { mountTicketList } from './ticket-list.js';
 import { mountConversation } from './conversation.js';
 import { mountContactPanel } from './contact-panel.js';
 import { mountShortcutsHelp } from './shortcuts-help.js';
+import { mountAvailability } from './availability.js';
+import { mountAlertBell } from './alert-bell.js';
+import { mountEscalateDialog } from './escalate-dialog.js';
+import { mountTransferDialog } from './transfer-dialog.js';
 
 const CONNECTION_LABELS = { live: 'Live', connecting: 'Connecting…', offline: 'Offline, reconnecting…' };
 
 export function mountShell(root, { onSignOut }) {
   const conn = h('span.connection', { role: 'status' });
   const who = h('span.who');
+  const status = h('div.my-status', { role: 'group', 'aria-label': 'Your status and load' });
+  const bell = h('span.bell-slot');
   const navToggle = h('button.btn.btn-icon.nav-toggle', {
     type: 'button', 'aria-label': 'Views and filters', 'aria-controls': 'sidebar',
     onclick: () => setUi({ navOpen: !document.body.classList.contains('nav-open') }),
@@ -22,8 +28,10 @@ export function mountShell(root, { onSignOut }) {
     h('span.brand', h('span.logo', { 'aria-hidden': 'true' }, 'P'), 'Parley'),
     h('span.spacer'),
     conn,
+    status,
     who,
-    h('button.btn.btn-icon', { type: 'button', 'aria-label': 'Keyboard shortcuts', title: 'Keyboard shortcuts (?)', onclick: () => setUi({ helpOpen: true }) }, '?'),
+    bell,
+    h('button.btn.btn-icon.help-btn', { type: 'button', 'aria-label': 'Keyboard shortcuts', title: 'Keyboard shortcuts (?)', onclick: () => setUi({ helpOpen: true }) }, '?'),
     h('button.btn.btn-small', { type: 'button', onclick: onSignOut }, 'Sign out'));
 
   const sidebar = h('aside.sidebar#sidebar', { 'aria-label': 'Views and filters' });
@@ -37,11 +45,17 @@ export function mountShell(root, { onSignOut }) {
   mountTicketList(list);
   mountConversation(conversation);
   mountContactPanel(contact);
+  mountAvailability(status);
+  mountAlertBell(bell);
+  mountEscalateDialog();
+  mountTransferDialog();
   const removeHelp = mountShortcutsHelp();
 
   const unsubs = [
     watch((s) => s.connection, (c) => {
-      conn.textContent = CONNECTION_LABELS[c] || c;
+      // The dot stays on narrow screens; the words become screen-reader only there.
+      conn.replaceChildren(h('span.connection-text', CONNECTION_LABELS[c] || c));
+      conn.title = CONNECTION_LABELS[c] || c;
       conn.dataset.state = c;
     }),
     watch((s) => s.agent, (a) => { who.textContent = a ? `${a.name} (${a.role})` : ''; }),

@@ -12,6 +12,8 @@ export const SHORTCUTS = [
   ['e', 'Resolve'],
   ['p', 'Change priority'],
   ['l', 'Add a label'],
+  ['u', 'Escalate (up a level)…'],
+  ['t', 'Transfer to a team or agent…'],
   ['Enter', 'Send (in the reply box)'],
   ['Shift+Enter', 'New line (in the reply box)'],
   ['Esc', 'Leave the reply box / close this help'],

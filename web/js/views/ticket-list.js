@@ -1,10 +1,12 @@
-// Middle pane: the conversations in the current view, newest activity first.
-import { h, mount } from '../util/dom.js';
+// Middle pane: the conversations in the current view, newest activity first
+// (or SLA due first, sorted client-side: see query.js visibleIds).
+import { h, mount, select } from '../util/dom.js';
 import { watch, isUnread } from '../store.js';
-import { VIEWS } from '../query.js';
-import { selectTicket, loadMore, reloadList } from '../actions.js';
+import { VIEWS, SORTS, visibleIds } from '../query.js';
+import { selectTicket, loadMore, reloadList, setSort } from '../actions.js';
 import { contactName, relativeAge, fullDateTime, statusLabel, priorityLabel } from '../util/format.js';
 import { hasDraft } from '../drafts.js';
+import { slaBadge } from './sla-badge.js';
 
 export function mountTicketList(root) {
   const title = h('h2.pane-title', { id: 'list-title' });
@@ -12,15 +14,22 @@ export function mountTicketList(root) {
   const ul = h('ul.ticket-list', { role: 'list', 'aria-labelledby': 'list-title' });
   const footer = h('div.list-footer');
   const scroller = h('div.list-scroll', ul, status, footer);
+  const sort = select({
+    id: 'list-sort', class: 'list-sort', title: 'Sort the loaded conversations',
+    onchange: (e) => setSort(e.target.value),
+  }, SORTS.map((x) => ({ value: x.id, label: x.label })), 'activity');
   root.replaceChildren(h('div.pane-header', title,
-    h('button.btn.btn-icon', { type: 'button', 'aria-label': 'Refresh list', title: 'Refresh', onclick: reloadList }, '↻')),
+    h('span.pane-tools',
+      h('label.sr-only', { for: 'list-sort' }, 'Sort conversations by'),
+      sort,
+      h('button.btn.btn-icon', { type: 'button', 'aria-label': 'Refresh list', title: 'Refresh', onclick: reloadList }, '↻'))),
   scroller);
 
   const render = (s) => {
     title.textContent = (VIEWS.find((v) => v.id === s.view) || VIEWS[0]).label;
+    sort.value = s.sort;
     const focusedId = document.activeElement?.closest?.('.ticket-row')?.dataset.id;
-    ul.replaceChildren(...s.list.ids.map((id) => s.tickets[id]).filter(Boolean)
-      .map((t) => row(t, s)));
+    ul.replaceChildren(...visibleIds(s).map((id) => row(s.tickets[id], s)));
     if (focusedId) ul.querySelector(`.ticket-row[data-id="${focusedId}"]`)?.focus();
 
     if (s.list.error) status.textContent = s.list.error;
@@ -39,14 +48,17 @@ export function mountTicketList(root) {
   watch((s) => s, (s) => {
     current = s;
     if (s.list === last.list && s.tickets === last.tickets && s.selectedId === last.selectedId
-      && s.seen === last.seen && s.view === last.view && s.draftsRev === last.draftsRev) return;
+      && s.seen === last.seen && s.view === last.view && s.draftsRev === last.draftsRev && s.sort === last.sort) return;
     const moved = s.selectedId !== last.selectedId;
-    last = { list: s.list, tickets: s.tickets, selectedId: s.selectedId, seen: s.seen, view: s.view, draftsRev: s.draftsRev };
+    last = {
+      list: s.list, tickets: s.tickets, selectedId: s.selectedId, seen: s.seen, view: s.view, draftsRev: s.draftsRev, sort: s.sort,
+    };
     render(s);
     // j/k can move the selection off screen: bring the row into view.
     if (moved) ul.querySelector('.ticket-row.is-selected')?.scrollIntoView({ block: 'nearest' });
   });
-  // Ages ("5m") go stale; refresh them twice a minute.
+  // Ages ("5m") go stale; refresh them twice a minute. (SLA badges tick on
+  // their own, from the shared ticker.)
   setInterval(() => current && render(current), 30_000);
 }
 
@@ -70,6 +82,12 @@ function row(t, s) {
           relativeAge(t.last_message_at || t.created_at))),
       h('span.row-preview', hasDraft(t.id) ? h('span.draft-tag', 'Draft · ') : null, t.last_message_preview || 'No messages yet'),
       h('span.row-meta',
+        slaBadge(t),
+        t.escalation_level > 0 ? h('span.badge.badge-esc', { title: `Escalated ${t.escalation_level}×` },
+          h('span', { 'aria-hidden': 'true' }, `⇧${t.escalation_level}`),
+          h('span.sr-only', `, escalated ${t.escalation_level} ${t.escalation_level === 1 ? 'time' : 'times'}`)) : null,
+        t.queued_at ? h('span.badge.badge-queued', { title: `Waiting in the ${t.team?.name || 'team'} queue since ${fullDateTime(t.queued_at)}` },
+          'queued') : null,
         h(`span.badge.prio-${t.priority}`, priorityLabel(t.priority)),
         h(`span.badge.status-${t.status}`, statusLabel(t.status)),
         t.assignee ? h('span.row-assignee', t.assignee.name) : null,

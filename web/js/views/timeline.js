@@ -1,13 +1,16 @@
 // The message timeline of the open ticket: messages plus audit entries
 // (small grey system lines), merged by time. Rendering is keyed so an event
 // that changes one message (a tick turning blue) replaces only that bubble,
-// and playing audio/video or loaded images are left alone.
+// and playing audio/video or loaded images are left alone. Audit entries never
+// change once written, so they are kept by id across refetches (an expanded
+// "why" or handoff summary stays open while the ticket updates).
 import { h } from '../util/dom.js';
 import { watch, getState } from '../store.js';
 import { renderMessage } from './message.js';
 import {
-  clockTime, fullDateTime, humanize, contactName, statusLabel, priorityLabel,
+  clockTime, fullDateTime, humanize, contactName, statusLabel, priorityLabel, languageName,
 } from '../util/format.js';
+import { targetLabel, shortDuration } from '../util/sla.js';
 
 export function mountTimeline(root) {
   const list = h('ol.timeline');
@@ -22,13 +25,22 @@ export function mountTimeline(root) {
   let knownIds = new Set();
 
   let last = {};
+  let names = '';
   watch((s) => s, (s) => {
     const id = s.selectedId;
     const msgs = id != null ? s.messages[id] : null;
     const audit = id != null ? s.audit[id] : null;
-    if (id === last.id && msgs === last.msgs && audit === last.audit) return;
+    // Audit lines show agent and team names: redraw them if a name changed
+    // (or the directory arrived after the timeline), not on every status flip.
+    let dirChanged = false;
+    if (s.agents !== last.agents || s.teams !== last.teams) {
+      const now = directoryNames(s);
+      dirChanged = now !== names;
+      names = now;
+    }
+    if (id === last.id && msgs === last.msgs && audit === last.audit && !dirChanged) return;
     const switched = id !== last.id;
-    last = { id, msgs, audit };
+    last = { id, msgs, audit, agents: s.agents, teams: s.teams };
 
     if (switched) {
       ticketId = id;
@@ -41,7 +53,8 @@ export function mountTimeline(root) {
     const next = new Map();
     items.forEach((entry, i) => {
       const prev = rendered.get(entry.key);
-      const el = prev && prev.item === entry.item ? prev.el : entry.render();
+      const same = prev && (prev.item === entry.item || (entry.audit && !dirChanged));
+      const el = same ? prev.el : entry.render();
       if (prev && prev.el !== el) prev.el.replaceWith(el);
       next.set(entry.key, { item: entry.item, el });
       if (list.children[i] !== el) list.insertBefore(el, list.children[i] || null);
@@ -70,17 +83,100 @@ export function mountTimeline(root) {
 function merge(messages, audit) {
   const entries = [
     ...messages.map((m) => ({ key: `m${m.id}`, at: m.created_at, item: m, render: () => renderMessage(m) })),
-    ...audit.map((a) => ({ key: `a${a.id}`, at: a.created_at, item: a, render: () => renderAudit(a) })),
+    ...audit.map((a) => ({ key: `a${a.id}`, at: a.created_at, item: a, audit: true, render: () => renderAudit(a) })),
   ];
   // Stable by time; at equal times messages come before the audit line they caused.
   return entries.sort((x, y) => x.at - y.at || (x.key[0] === 'm' ? -1 : 1));
 }
 
+function directoryNames(s) {
+  return [...s.agents.map((a) => `a${a.id}:${a.name}`), ...s.teams.map((t) => `t${t.id}:${t.name}`)].join('|');
+}
+
 function renderAudit(a) {
-  return h('li.timeline-system', { dataset: { key: `a${a.id}` } },
-    h('span', a.actor ? `${a.actor.name} · ` : '', auditText(a)),
-    ' · ',
-    h('time', { title: fullDateTime(a.created_at) }, clockTime(a.created_at)));
+  const d = a.detail && typeof a.detail === 'object' ? a.detail : {};
+  const rich = RICH[a.action];
+  const body = rich ? rich(d) : { text: auditText(a) };
+  return h('li.timeline-system', {
+    dataset: { key: `a${a.id}`, action: a.action },
+    class: [body.tone && `is-${body.tone}`, body.more && 'has-more'].filter(Boolean).join(' '),
+  },
+  h('span', a.actor ? `${a.actor.name} · ` : '', body.text),
+  ' · ',
+  h('time', { title: fullDateTime(a.created_at) }, clockTime(a.created_at)),
+  body.more ? h('details.system-more',
+    h('summary', body.moreLabel || 'Why'),
+    body.more) : null);
+}
+
+// Routing, queue, SLA and escalation entries: one short line, and the
+// server's full explanation folded away beneath it.
+const RICH = {
+  routed: (d) => {
+    const to = d.team ? `Routed to ${d.team}` : 'Routed';
+    const rule = d.rule ? ` by rule “${d.rule}”` : d.team ? ' (fallback)' : '';
+    let outcome = '';
+    if (d.bot_only) outcome = ' · left with the bot';
+    else if (d.assignee_id != null) outcome = ` → ${agentName(d.assignee_id)}`;
+    else if (d.queued) outcome = ' · waiting in the queue';
+    return {
+      text: `${to}${rule}${outcome}`,
+      more: whyList([
+        ['How', d.explanation],
+        ['Strategy', d.strategy && humanize(d.strategy)],
+        ['Issue', d.issue_type && humanize(d.issue_type)],
+        ['Priority', valueWhy(d.priority, priorityLabel)],
+        ['Language', valueWhy(d.language, languageName)],
+      ]),
+    };
+  },
+  assigned_from_queue: (d) => {
+    const waited = typeof d.waited_ms === 'number' && d.waited_ms >= 60_000 ? ` after ${shortDuration(d.waited_ms)}` : '';
+    return {
+      text: `Assigned to ${agentName(d.assignee_id)} from the ${d.team || 'team'} queue${waited}`,
+      more: d.explanation ? whyList([['How', d.explanation]]) : null,
+    };
+  },
+  sla_warning: (d) => ({
+    tone: 'warning',
+    text: `SLA warning: ${targetLabel(d.target).toLowerCase()} due ${d.due_at ? clockTime(d.due_at) : 'soon'}`,
+  }),
+  sla_breached: (d) => ({
+    tone: 'breach',
+    text: `SLA breached: ${targetLabel(d.target).toLowerCase()}${d.due_at ? ` (was due ${clockTime(d.due_at)})` : ''}`,
+  }),
+  escalated: (d) => {
+    const where = d.to_team ? ` to ${d.to_team}` : d.from_team ? ` within ${d.from_team}` : '';
+    const level = d.level ? ` (level ${d.level})` : '';
+    return {
+      tone: 'escalation',
+      text: `Escalated${where}${level}${d.trigger ? `: ${d.trigger}` : ''}`,
+      moreLabel: 'Handoff summary',
+      more: [
+        d.summary ? h('p.handoff-summary', d.summary) : null,
+        whyList([
+          ['Path', d.path && humanize(d.path)],
+          ['From', d.from_team],
+          ['Reason', d.reason],
+          ['Note', d.note],
+        ]),
+      ],
+    };
+  },
+};
+
+/** <dl> of the rows that have a value. */
+function whyList(rows) {
+  const present = rows.filter(([, v]) => v != null && v !== '');
+  if (!present.length) return null;
+  return h('dl.why-list', present.map(([k, v]) => [h('dt', k), h('dd', v)]));
+}
+
+/** {value, why} → "High — keyword “charged twice” → high". */
+function valueWhy(x, label) {
+  if (!x || typeof x !== 'object') return null;
+  const value = x.value != null ? label(x.value) : 'unknown';
+  return x.why ? `${value} — ${x.why}` : value;
 }
 
 /** One readable line per audit entry; unknown actions fall back to key: value pairs. */

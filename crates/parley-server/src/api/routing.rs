@@ -248,6 +248,10 @@ pub struct TeamQueue {
 #[derive(Serialize, ToSchema)]
 pub struct QueueOverview {
     pub teams: Vec<TeamQueue>,
+    /// Where manager requests and sensitive topics go (escalation target "management").
+    pub management_team: Option<String>,
+    /// Where "cross_department" escalations go.
+    pub cross_department_team: Option<String>,
 }
 
 /// Each team's queue depth, and its members' availability and load.
@@ -296,7 +300,12 @@ pub async fn queues(
             }
         })
         .collect();
-    Ok(Json(QueueOverview { teams }))
+    let esc = desk.escalator().spec();
+    Ok(Json(QueueOverview {
+        teams,
+        management_team: esc.management_team.clone(),
+        cross_department_team: esc.cross_department_team.clone(),
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -206,6 +206,12 @@ pub async fn update(
 ) -> ApiResult<Json<Ticket>> {
     let Json(body) = body?;
     let patch = parse_patch(&body)?;
+    let before_assignee = state
+        .store
+        .get_ticket(id, state.now())
+        .await?
+        .assignee
+        .map(|a| a.id);
     state
         .store
         .update_ticket(id, agent.0.id, &patch, state.now())
@@ -213,7 +219,15 @@ pub async fn update(
     // A resolved, closed or reassigned ticket frees capacity for the queues.
     state.router_wake.notify_one();
     publish_ticket(&state, id, "ticket.updated").await;
-    Ok(Json(state.store.get_ticket(id, state.now()).await?))
+    let after = state.store.get_ticket(id, state.now()).await?;
+    // Whoever had it and whoever has it now: their load may have changed.
+    let mut touched: Vec<i64> = before_assignee.into_iter().collect();
+    touched.extend(after.assignee.as_ref().map(|a| a.id));
+    touched.dedup();
+    for agent in touched {
+        crate::router::publish_agent(&state, agent).await;
+    }
+    Ok(Json(after))
 }
 
 /// The conversation: messages and internal notes, oldest first.
