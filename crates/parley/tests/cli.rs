@@ -143,3 +143,46 @@ fn serve_refuses_to_start_without_an_app_secret_or_with_a_bad_config_file() {
         "{err}"
     );
 }
+
+#[test]
+fn desk_check_accepts_the_example_and_points_at_mistakes() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/desk.toml");
+    let out = parley().args(["desk", "check", example]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("5 teams"), "{stdout}");
+    assert!(stdout.contains("4 routing rules"), "{stdout}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("desk.toml");
+    std::fs::write(
+        &bad,
+        "[[teams]]\nname = \"L1\"\nescalates_to = \"L2\"\n\n[sla.targets.high]\nfirst_response = \"15m\"\n",
+    )
+    .unwrap();
+    let out = parley()
+        .args(["desk", "check", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("desk.toml: line 1"), "{stderr}");
+    assert!(stderr.contains("unknown team \"L2\""), "{stderr}");
+
+    std::fs::write(
+        &bad,
+        "[sla.targets.high]\nfirst_response = \"15 minutes\"\n",
+    )
+    .unwrap();
+    let out = parley()
+        .args(["desk", "check", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("desk.toml: line 2"), "{stderr}");
+}
