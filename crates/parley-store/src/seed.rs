@@ -497,15 +497,17 @@ impl Store {
     }
 
     /// Claims up to `count` pending timers due at or after `from`, oldest
-    /// first, `batch` per transaction, with the scheduler's conditional
-    /// update and nothing else: the ceiling `parley bench sla` compares the
-    /// scheduler with. Returns how many were claimed; [`Store::unclaim_timers`]
-    /// puts them back.
+    /// first, `batch` per transaction, with a conditional update and nothing
+    /// else: the ceiling `parley bench sla` compares the scheduler with. With
+    /// `one_by_one`, one `UPDATE … WHERE id = ? AND fired_at IS NULL` per
+    /// timer; without, one per batch (as `fire_due_timers` claims). Returns
+    /// how many were claimed; [`Store::unclaim_timers`] puts them back.
     pub async fn claim_timers_bare(
         &self,
         from: i64,
         count: i64,
         batch: i64,
+        one_by_one: bool,
         now: i64,
     ) -> Result<i64> {
         let mut claimed = 0;
@@ -522,15 +524,31 @@ impl Store {
                 break;
             }
             let mut tx = self.begin_write().await?;
-            for (id,) in ids {
-                claimed += sqlx::query(
-                    "UPDATE timers SET fired_at = $1 WHERE id = $2 AND fired_at IS NULL",
-                )
+            if one_by_one {
+                for (id,) in ids {
+                    claimed += sqlx::query(
+                        "UPDATE timers SET fired_at = $1 WHERE id = $2 AND fired_at IS NULL",
+                    )
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected() as i64;
+                }
+            } else {
+                let list = ids
+                    .iter()
+                    .map(|(id,)| id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",");
+                claimed += sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(format!(
+                    "UPDATE timers SET fired_at = $1 WHERE fired_at IS NULL AND id IN ({list})
+                     RETURNING id"
+                )))
                 .bind(now)
-                .bind(id)
-                .execute(&mut **tx)
+                .fetch_all(&mut **tx)
                 .await?
-                .rows_affected() as i64;
+                .len() as i64;
             }
             tx.commit().await?;
         }

@@ -4,12 +4,12 @@
 //! so it acts exactly once, however often the scheduler restarts.
 
 use crate::escalation::{EscalationApplied, escalate_in};
-use crate::ingest::audit;
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store, StoreError, json_text};
 use parley_core::desk::TimerKind;
 use parley_core::escalation::{SlaTarget, Trigger};
 use parley_core::{Priority, TicketStatus};
 use serde_json::json;
+use std::collections::HashMap;
 
 /// What firing one timer did.
 #[derive(Debug, Clone)]
@@ -29,6 +29,7 @@ pub struct FiredTimer {
 
 #[derive(sqlx::FromRow)]
 struct TicketFacts {
+    id: i64,
     status: String,
     priority: String,
     assignee_id: Option<i64>,
@@ -37,6 +38,100 @@ struct TicketFacts {
     segment: Option<String>,
     first_response_at: Option<i64>,
     created_at: i64,
+    sla_first_response_due: Option<i64>,
+    sla_resolution_due: Option<i64>,
+}
+
+const FACTS_SELECT: &str = "SELECT t.id, t.status, t.priority, t.assignee_id, tm.name AS team,
+        t.contact_id, c.segment, t.first_response_at, t.created_at, t.sla_first_response_due,
+        t.sla_resolution_due
+     FROM tickets t JOIN contacts c ON c.id = t.contact_id
+     LEFT JOIN teams tm ON tm.id = t.team_id";
+
+/// Rows per multi-row statement (well under both backends' bind limits).
+const CHUNK: usize = 500;
+
+/// Effects gathered while walking a batch, written with a few multi-row
+/// statements instead of one round trip each.
+#[derive(Default)]
+struct Pending {
+    /// (ticket, contact, action, detail).
+    audits: Vec<(i64, i64, &'static str, String)>,
+    /// (ticket, due) per breach column.
+    first_response_breaches: Vec<(i64, i64)>,
+    resolution_breaches: Vec<(i64, i64)>,
+}
+
+impl Pending {
+    async fn flush(&mut self, tx: &mut crate::WriteTx, now: i64) -> Result<()> {
+        for (column, rows) in [
+            (
+                "sla_first_response_breached_at",
+                std::mem::take(&mut self.first_response_breaches),
+            ),
+            (
+                "sla_resolution_breached_at",
+                std::mem::take(&mut self.resolution_breaches),
+            ),
+        ] {
+            // Like one `UPDATE … WHERE id = ? AND column IS NULL` per breach,
+            // in order: for a ticket listed twice the first due time wins.
+            for chunk in rows.chunks(CHUNK) {
+                let mut sql = format!("UPDATE tickets SET {column} = CASE id");
+                for i in 0..chunk.len() {
+                    sql.push_str(&format!(" WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2));
+                }
+                sql.push_str(&format!(" END WHERE {column} IS NULL AND id IN ("));
+                for i in 0..chunk.len() {
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(&format!("${}", 2 * i + 1));
+                }
+                sql.push(')');
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (ticket, due) in chunk {
+                    q = q.bind(*ticket).bind(*due);
+                }
+                q.execute(&mut ***tx).await?;
+            }
+        }
+        let audits = std::mem::take(&mut self.audits);
+        for chunk in audits.chunks(CHUNK) {
+            let mut sql = String::from(
+                "INSERT INTO audit_log (ticket_id, contact_id, action, detail, created_at) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                let b = 4 * i;
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, $1)",
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5
+                ));
+            }
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+            for (ticket, contact, action, detail) in chunk {
+                q = q
+                    .bind(*ticket)
+                    .bind(*contact)
+                    .bind(*action)
+                    .bind(detail.as_str());
+            }
+            q.execute(&mut ***tx).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The comma-separated `ids` (integers, so inlining them is safe and keeps
+/// a batch to one round trip).
+fn id_list(ids: impl Iterator<Item = i64>) -> String {
+    ids.map(|i| i.to_string()).collect::<Vec<_>>().join(",")
 }
 
 impl Store {
@@ -60,14 +155,20 @@ impl Store {
     /// Fires up to `limit` timers due at `now`, oldest first, in one
     /// transaction. With `notify`, each effect also queues a signed
     /// notification for the business's endpoint in the same transaction.
+    ///
+    /// The batch is claimed with one conditional update (a timer someone
+    /// else claimed first is left out), the tickets' facts are read with one
+    /// query, and the warnings' and breaches' writes go out as multi-row
+    /// statements, flushed before each escalation so it sees them; the
+    /// effects are those of firing the timers one by one, in order.
     pub async fn fire_due_timers(
         &self,
         now: i64,
         limit: i64,
         notify: bool,
     ) -> Result<Vec<FiredTimer>> {
-        let due: Vec<(i64, i64, String, i64)> = sqlx::query_as(
-            "SELECT id, ticket_id, kind, due_at FROM timers
+        let due: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM timers
              WHERE fired_at IS NULL AND due_at <= $1 ORDER BY due_at, id LIMIT $2",
         )
         .bind(now)
@@ -78,34 +179,43 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut tx = self.begin_write().await?;
-        let mut fired = Vec::with_capacity(due.len());
-        for (timer_id, ticket_id, kind, due_at) in due {
-            let claimed =
-                sqlx::query("UPDATE timers SET fired_at = $1 WHERE id = $2 AND fired_at IS NULL")
-                    .bind(now)
-                    .bind(timer_id)
-                    .execute(&mut **tx)
-                    .await?
-                    .rows_affected()
-                    == 1;
-            if !claimed {
-                continue;
-            }
+        let mut claimed: Vec<(i64, i64, String, i64)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "UPDATE timers SET fired_at = $1 WHERE fired_at IS NULL AND id IN ({})
+                 RETURNING id, ticket_id, kind, due_at",
+                id_list(due.iter().map(|d| d.0))
+            )))
+            .bind(now)
+            .fetch_all(&mut **tx)
+            .await?;
+        claimed.sort_by_key(|c| (c.3, c.0));
+        let mut facts: HashMap<i64, TicketFacts> = if claimed.is_empty() {
+            HashMap::new()
+        } else {
+            let mut tickets: Vec<i64> = claimed.iter().map(|c| c.1).collect();
+            tickets.sort_unstable();
+            tickets.dedup();
+            sqlx::query_as::<_, TicketFacts>(sqlx::AssertSqlSafe(format!(
+                "{FACTS_SELECT} WHERE t.id IN ({})",
+                id_list(tickets.into_iter())
+            )))
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .map(|f| (f.id, f))
+            .collect()
+        };
+        let mut pending = Pending::default();
+        let mut fired = Vec::with_capacity(claimed.len());
+        for (timer_id, ticket_id, kind, due_at) in claimed {
             // A timer of a kind this build does not know (written by a newer
             // version) is consumed without effect rather than retried forever.
             let Ok(kind) = kind.parse::<TimerKind>() else {
                 continue;
             };
-            let facts: Option<TicketFacts> = sqlx::query_as(
-                "SELECT t.status, t.priority, t.assignee_id, tm.name AS team, t.contact_id,
-                        c.segment, t.first_response_at, t.created_at
-                 FROM tickets t JOIN contacts c ON c.id = t.contact_id
-                 LEFT JOIN teams tm ON tm.id = t.team_id WHERE t.id = $1",
-            )
-            .bind(ticket_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-            let Some(f) = facts else { continue };
+            let Some(f) = facts.get(&ticket_id) else {
+                continue;
+            };
             let status: TicketStatus = f
                 .status
                 .parse()
@@ -149,79 +259,74 @@ impl Store {
                 fired.push(out);
                 continue;
             }
-            let who = (Some(ticket_id), Some(f.contact_id));
+            let contact_id = f.contact_id;
+            let team = f.team.clone();
+            let assignee_id = f.assignee_id;
             match kind {
                 TimerKind::FirstResponseWarning | TimerKind::ResolutionWarning => {
-                    let target_due = due_at_of(&mut tx, ticket_id, kind).await?;
-                    audit(
-                        &mut tx,
-                        who.0,
-                        who.1,
-                        None,
+                    let target_due = if kind == TimerKind::FirstResponseWarning {
+                        f.sla_first_response_due
+                    } else {
+                        f.sla_resolution_due
+                    };
+                    pending.audits.push((
+                        ticket_id,
+                        contact_id,
                         "sla_warning",
-                        &json!({"target": kind.target(), "due_at": target_due}),
-                        now,
-                    )
-                    .await?;
+                        json_text(&json!({"target": kind.target(), "due_at": target_due})),
+                    ));
                 }
                 TimerKind::FirstResponseBreach | TimerKind::ResolutionBreach => {
-                    let column = if kind == TimerKind::FirstResponseBreach {
-                        "sla_first_response_breached_at"
+                    if kind == TimerKind::FirstResponseBreach {
+                        pending.first_response_breaches.push((ticket_id, due_at));
                     } else {
-                        "sla_resolution_breached_at"
-                    };
-                    sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "UPDATE tickets SET {column} = $1 WHERE id = $2 AND {column} IS NULL"
-                    )))
-                    .bind(due_at)
-                    .bind(ticket_id)
-                    .execute(&mut **tx)
-                    .await?;
-                    audit(
-                        &mut tx,
-                        who.0,
-                        who.1,
-                        None,
+                        pending.resolution_breaches.push((ticket_id, due_at));
+                    }
+                    pending.audits.push((
+                        ticket_id,
+                        contact_id,
                         "sla_breached",
-                        &json!({"target": kind.target(), "due_at": due_at, "late_by_ms": now - due_at}),
-                        now,
-                    )
-                    .await?;
+                        json_text(&json!({
+                            "target": kind.target(),
+                            "due_at": due_at,
+                            "late_by_ms": now - due_at
+                        })),
+                    ));
                 }
-                TimerKind::Escalate => {
+                TimerKind::Escalate | TimerKind::VipWindow => {
                     // Planned for whichever comes first: escalate-after with no
                     // reply, or the resolution breach when the policy says so.
-                    let trigger = if responded {
-                        Trigger::SlaBreach {
+                    let trigger = match kind {
+                        TimerKind::VipWindow => Trigger::VipUnresolved {
+                            open_ms: now - f.created_at,
+                        },
+                        _ if responded => Trigger::SlaBreach {
                             target: SlaTarget::Resolution,
-                        }
-                    } else {
-                        Trigger::EscalateAfter {
+                        },
+                        _ => Trigger::EscalateAfter {
                             after_ms: tx
                                 .desk
                                 .sla_targets(priority, f.segment.as_deref(), f.team.as_deref())
                                 .escalate_after_ms,
-                        }
+                        },
                     };
+                    // The escalation reads what the batch wrote so far.
+                    pending.flush(&mut tx, now).await?;
                     out.escalation = Some(
                         escalate_in(&mut tx, ticket_id, &trigger, None, None, None, now).await?,
                     );
-                }
-                TimerKind::VipWindow => {
-                    out.escalation = Some(
-                        escalate_in(
-                            &mut tx,
-                            ticket_id,
-                            &Trigger::VipUnresolved {
-                                open_ms: now - f.created_at,
-                            },
-                            None,
-                            None,
-                            None,
-                            now,
-                        )
-                        .await?,
-                    );
+                    // It may have moved the ticket and replanned its
+                    // deadlines: later timers of this ticket read it afresh.
+                    let fresh: Option<TicketFacts> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                        "{FACTS_SELECT} WHERE t.id = $1"
+                    )))
+                    .bind(ticket_id)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    match fresh {
+                        Some(fresh) => facts.insert(ticket_id, fresh),
+                        None => facts.remove(&ticket_id),
+                    };
                 }
             }
             if notify {
@@ -234,8 +339,8 @@ impl Store {
                         "due_at": due_at,
                         "fired_at": now,
                         "priority": priority,
-                        "team": f.team,
-                        "assignee_id": f.assignee_id,
+                        "team": team,
+                        "assignee_id": assignee_id,
                         "escalation": out.escalation,
                     }),
                     now,
@@ -244,25 +349,8 @@ impl Store {
             }
             fired.push(out);
         }
+        pending.flush(&mut tx, now).await?;
         tx.commit().await?;
         Ok(fired)
     }
-}
-
-async fn due_at_of(
-    tx: &mut crate::WriteTx,
-    ticket_id: i64,
-    kind: TimerKind,
-) -> Result<Option<i64>> {
-    let column = match kind.target() {
-        "first_response" => "sla_first_response_due",
-        _ => "sla_resolution_due",
-    };
-    let (due,): (Option<i64>,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {column} FROM tickets WHERE id = $1"
-    )))
-    .bind(ticket_id)
-    .fetch_one(&mut ***tx)
-    .await?;
-    Ok(due)
 }

@@ -53,10 +53,21 @@ both_backends!(
         // A quarter answered: 3 timers (resolution warning, breach,
         // escalation); the rest 5 (first response too).
         assert_eq!(
-            (backlog.contacts, backlog.tickets, backlog.timers, backlog.already_fired),
+            (
+                backlog.contacts,
+                backlog.tickets,
+                backlog.timers,
+                backlog.already_fired
+            ),
             (200, 200, 150 * 5 + 50 * 3, 0)
         );
-        assert_eq!(store.pending_timers_due_before(T0 + 30 * 60_000).await.unwrap(), 0);
+        assert_eq!(
+            store
+                .pending_timers_due_before(T0 + 30 * 60_000)
+                .await
+                .unwrap(),
+            0
+        );
 
         // A burst over the minute from T0 + 60 s: the first-response
         // breaches' warnings (225 s earlier) fell due before T0.
@@ -75,11 +86,19 @@ both_backends!(
             .await
             .unwrap();
         assert_eq!(
-            (burst.contacts, burst.tickets, burst.timers, burst.already_fired),
+            (
+                burst.contacts,
+                burst.tickets,
+                burst.timers,
+                burst.already_fired
+            ),
             (30, 30, 10 * 5 + 10 * 5 + 10 * 3, 10)
         );
         assert_eq!(store.pending_timers_due_before(start).await.unwrap(), 0);
-        assert_eq!(store.pending_timers_due_before(start + span).await.unwrap(), 30);
+        assert_eq!(
+            store.pending_timers_due_before(start + span).await.unwrap(),
+            30
+        );
 
         // Recomputing every open ticket's deadlines changes nothing.
         let before = timers(&store).await;
@@ -89,10 +108,19 @@ both_backends!(
 
         // The burst fires once; each warning and breach has one audit row,
         // the seeded ones shaped like the fired ones.
-        let fired = store.fire_due_timers(start + span, 1_000, false).await.unwrap();
+        let fired = store
+            .fire_due_timers(start + span, 1_000, false)
+            .await
+            .unwrap();
         assert_eq!(fired.len(), 30);
         assert!(fired.iter().all(|f| f.skipped.is_none()));
-        assert!(store.fire_due_timers(start + span, 1_000, false).await.unwrap().is_empty());
+        assert!(
+            store
+                .fire_due_timers(start + span, 1_000, false)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let audits = store.sla_audit_rows().await.unwrap();
         let mut by_action: HashMap<&str, usize> = HashMap::new();
         for (_, action, detail) in &audits {
@@ -100,7 +128,10 @@ both_backends!(
             let keys: Vec<&String> = detail.as_object().unwrap().keys().collect();
             assert!(keys.contains(&&"due_at".to_string()) && keys.contains(&&"target".to_string()));
         }
-        assert_eq!(by_action, HashMap::from([("sla_warning", 30), ("sla_breached", 10)]));
+        assert_eq!(
+            by_action,
+            HashMap::from([("sla_warning", 30), ("sla_breached", 10)])
+        );
         let seeded = audits
             .iter()
             .find(|(_, a, d)| a == "sla_warning" && d["target"] == json!("first_response"))
@@ -110,7 +141,10 @@ both_backends!(
 
         // A customer writing in after the seeding gets a new contact and
         // ticket (PostgreSQL's identity sequences moved past the seeded ids).
-        store.append_webhooks(&["{}".to_string()], T0).await.unwrap();
+        store
+            .append_webhooks(&["{}".to_string()], T0)
+            .await
+            .unwrap();
         let log_id = store.pending_webhooks(1, 5).await.unwrap()[0].id;
         let item = IngestItem::Message(Box::new(InboundMessage {
             phone_number_id: "106540352242922".into(),
@@ -153,10 +187,21 @@ both_backends!(
             .unwrap();
         let before = timers(&store).await;
         let from = T0 + 3_600_000;
-        let claimed = store.claim_timers_bare(from, 25, 10, T0).await.unwrap();
+        let claimed = store
+            .claim_timers_bare(from, 15, 10, true, T0)
+            .await
+            .unwrap()
+            + store
+                .claim_timers_bare(from, 10, 4, false, T0)
+                .await
+                .unwrap();
         assert_eq!(claimed, 25);
         assert_eq!(
-            timers(&store).await.iter().filter(|t| t.3.is_some()).count(),
+            timers(&store)
+                .await
+                .iter()
+                .filter(|t| t.3.is_some())
+                .count(),
             25
         );
         assert_eq!(store.unclaim_timers(from, T0).await.unwrap(), 25);

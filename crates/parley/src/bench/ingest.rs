@@ -4,31 +4,11 @@
 //! 200), because this machine's absolute numbers are noisy.
 
 use crate::config::CommonOpts;
-use clap::Subcommand;
 use parley_server::Server;
 use parley_whatsapp::{signature, simulate};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-#[derive(Subcommand)]
-pub enum BenchCommand {
-    /// Webhook ingest throughput and latency (one message per POST).
-    Ingest {
-        /// Messages per throughput run.
-        #[arg(long, default_value_t = 20_000)]
-        messages: usize,
-        /// Concurrent connections for the throughput runs.
-        #[arg(long, default_value_t = 64)]
-        concurrency: usize,
-        /// Rate of the paced latency run, messages per second.
-        #[arg(long, default_value_t = 1_000)]
-        paced_rate: usize,
-        /// Length of the paced run, seconds.
-        #[arg(long, default_value_t = 5)]
-        paced_seconds: u64,
-    },
-}
 
 struct RunResult {
     name: String,
@@ -79,13 +59,13 @@ fn rss_mib() -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-pub async fn run(cmd: BenchCommand, opts: CommonOpts) -> anyhow::Result<()> {
-    let BenchCommand::Ingest {
-        messages,
-        concurrency,
-        paced_rate,
-        paced_seconds,
-    } = cmd;
+pub async fn run(
+    messages: usize,
+    concurrency: usize,
+    paced_rate: usize,
+    paced_seconds: u64,
+    opts: CommonOpts,
+) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let mut cfg = opts.resolve()?;
     cfg.listen = "127.0.0.1:0".parse()?;
