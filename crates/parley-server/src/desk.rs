@@ -20,6 +20,27 @@ use utoipa::ToSchema;
 
 /// The settings key the API-edited configuration is stored under.
 const SETTING_KEY: &str = "desk";
+/// The settings key of the fingerprint of what SLA deadlines depend on.
+const SLA_FINGERPRINT_KEY: &str = "desk.sla_fingerprint";
+
+/// A hash of the parts of the desk that deadlines depend on: the SLA policy,
+/// the calendars, which team uses which calendar, the VIP window.
+fn sla_fingerprint(spec: &DeskSpec) -> String {
+    use sha2::{Digest, Sha256};
+    let teams: Vec<(&str, Option<&str>)> = spec
+        .teams
+        .iter()
+        .map(|t| (t.name.as_str(), t.hours.as_deref()))
+        .collect();
+    let relevant = serde_json::json!({
+        "sla": spec.sla,
+        "hours": spec.hours,
+        "teams": teams,
+        "vip_window": spec.escalation.vip_window,
+    });
+    hex::encode(Sha256::digest(relevant.to_string().as_bytes()))
+}
+
 /// How often the desk file is checked for changes.
 const WATCH_INTERVAL: Duration = Duration::from_secs(2);
 
@@ -243,8 +264,25 @@ async fn put_in_force(
         tracing::warn!("desk configuration: {w}");
     }
     state.store.set_desk(Arc::new(desk));
-    let dirty = state.store.mark_all_slas_dirty().await?;
-    tracing::info!(source, open_tickets = dirty, "desk configuration in force");
+    // Deadlines are recomputed only when what they depend on changed, not on
+    // every start: with a million open tickets that is seconds of work.
+    let fingerprint = sla_fingerprint(&spec);
+    let stored = state.store.get_setting(SLA_FINGERPRINT_KEY).await?;
+    let dirty = if stored.as_ref().map(|s| s.value.as_str()) != Some(fingerprint.as_str()) {
+        let n = state.store.mark_all_slas_dirty().await?;
+        state
+            .store
+            .put_setting(SLA_FINGERPRINT_KEY, &fingerprint, None, now)
+            .await?;
+        n
+    } else {
+        0
+    };
+    tracing::info!(
+        source,
+        replanned_tickets = dirty,
+        "desk configuration in force"
+    );
     set_status(state, |s| {
         s.source = source.to_string();
         s.file = state
@@ -296,6 +334,20 @@ pub async fn watch_file(state: AppState, path: PathBuf, mut shutdown: watch::Rec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deadlines_are_replanned_only_when_what_they_depend_on_changes() {
+        let parse = |t: &str| parse(Path::new("d.toml"), t).unwrap();
+        let base = parse("[[teams]]\nname = \"A\"\n");
+        let routing = parse("[[teams]]\nname = \"A\"\n[routing.fallback]\nteam = \"A\"\n");
+        let sla = parse("[[teams]]\nname = \"A\"\n[sla]\nwarn_at_percent = 80\n");
+        let hours = parse(
+            "[hours.x]\ntimezone = \"UTC\"\nmon = [\"09:00-17:00\"]\n[[teams]]\nname = \"A\"\nhours = \"x\"\n",
+        );
+        assert_eq!(sla_fingerprint(&base), sla_fingerprint(&routing));
+        assert_ne!(sla_fingerprint(&base), sla_fingerprint(&sla));
+        assert_ne!(sla_fingerprint(&base), sla_fingerprint(&hours));
+    }
 
     #[test]
     fn errors_point_at_the_line() {

@@ -189,7 +189,9 @@ async fn publish(state: &AppState, fired: &[FiredTimer]) -> Vec<i64> {
                 "ticket_id": f.ticket_id,
                 "kind": f.kind,
                 "target": f.kind.target(),
-                "due_at": f.due_at,
+                // The deadline itself; for a warning, when it fired.
+                "due_at": f.target_due_at,
+                "warn_at": (f.target_due_at != f.due_at).then_some(f.due_at),
                 "fired_at": f.fired_at,
                 "escalation": f.escalation,
                 "notify_agent_ids": notify,

@@ -266,6 +266,13 @@ async fn sla_warnings_breaches_and_escalation_fire_once_even_across_a_restart() 
     .await
     .expect("the sla.warning event");
     assert_eq!(ev["ticket_id"], id);
+    assert_eq!(ev["target"], "first_response");
+    assert_eq!(
+        ev["due_at"],
+        created + 60 * MIN,
+        "the deadline, not the warning time"
+    );
+    assert_eq!(ev["warn_at"], created + 45 * MIN);
     let admin_id = h
         .state()
         .store

@@ -17,7 +17,11 @@ pub struct FiredTimer {
     pub timer_id: i64,
     pub ticket_id: i64,
     pub kind: TimerKind,
+    /// When the timer was due (for a warning, the warning time).
     pub due_at: i64,
+    /// The deadline the timer is about: for a warning, the target's due
+    /// time; otherwise the same as `due_at`.
+    pub target_due_at: i64,
     pub fired_at: i64,
     pub assignee_id: Option<i64>,
     pub team: Option<String>,
@@ -231,6 +235,11 @@ impl Store {
                 ticket_id,
                 kind,
                 due_at,
+                target_due_at: match kind {
+                    TimerKind::FirstResponseWarning => f.sla_first_response_due.unwrap_or(due_at),
+                    TimerKind::ResolutionWarning => f.sla_resolution_due.unwrap_or(due_at),
+                    _ => due_at,
+                },
                 fired_at: now,
                 assignee_id: f.assignee_id,
                 team: f.team.clone(),

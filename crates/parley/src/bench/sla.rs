@@ -565,7 +565,8 @@ async fn follow(mut resp: reqwest::Response, streams: Arc<Mutex<Stream>>) {
                     streams.lock().unwrap().seen.push(Seen {
                         ticket_id: v["ticket_id"].as_i64().unwrap_or(0),
                         kind: v["kind"].as_str().unwrap_or("").to_string(),
-                        due_at: v["due_at"].as_i64().unwrap_or(0),
+                        // A warning fires at warn_at; due_at is its target.
+                        due_at: v["warn_at"].as_i64().or(v["due_at"].as_i64()).unwrap_or(0),
                         received_at,
                     });
                 } else if event == "resync"
