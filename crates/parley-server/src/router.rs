@@ -27,12 +27,20 @@ use tokio::sync::watch;
 const ROUTE_BATCH: i64 = 100;
 /// Queued tickets looked at per pass.
 const DRAIN_BATCH: i64 = 500;
+/// How long the router lets work gather after being woken.
+const COALESCE: Duration = Duration::from_millis(20);
+/// How often the scan position is saved (a restart rescans at most this much;
+/// escalations already made are not repeated).
+const SCAN_SAVE_EVERY_MS: i64 = 5_000;
+/// Characters of a message language detection looks at.
+const DETECT_CHARS: usize = 400;
 /// The settings key holding the last inbound message scanned for triggers.
 const SCAN_KEY: &str = "router.scanned_message_id";
 /// The name of the implicit team of everyone, used without a routing section.
 pub const EVERYONE: &str = "everyone";
 
 pub async fn run_router(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    let mut scan = ScanPosition::default();
     loop {
         if *shutdown.borrow() {
             return;
@@ -44,7 +52,7 @@ pub async fn run_router(state: AppState, mut shutdown: watch::Receiver<bool>) {
                 0
             }
         };
-        if let Err(e) = scan_messages(&state).await {
+        if let Err(e) = scan_messages(&state, &mut scan).await {
             tracing::error!(error = %e, "scanning messages for escalation triggers failed");
         }
         if let Err(e) = drain_queues(&state).await {
@@ -58,6 +66,9 @@ pub async fn run_router(state: AppState, mut shutdown: watch::Receiver<bool>) {
         if !crate::idle(&state.router_wake, Duration::from_secs(1), &mut shutdown).await {
             return;
         }
+        // Let a burst of new tickets gather, so they are routed in one
+        // transaction rather than one each (SQLite has one writer).
+        tokio::time::sleep(COALESCE).await;
     }
 }
 
@@ -177,7 +188,13 @@ pub fn decide(
     current_priority: Priority,
     now: i64,
 ) -> Trial {
-    let detected = language::detect(text);
+    // The first few hundred characters say which language it is; long
+    // pastes only cost time.
+    let sample = match text.char_indices().nth(DETECT_CHARS) {
+        Some((cut, _)) => &text[..cut],
+        None => text,
+    };
+    let detected = language::detect(sample);
     let (lang, language_reason) = language::choose(detected.as_ref(), contact_language);
     let (triaged, priority_reason) = desk.triage().triage(text, segment, vip, None);
     let priority = triaged.max(current_priority);
@@ -487,20 +504,23 @@ async fn asked_for_a_person(state: &AppState, ticket_id: i64, phrase: &str) {
 /// Looks at customer messages that arrived on tickets already routed, for a
 /// manager request or a sensitive topic. The position is kept in the
 /// database, so a restart neither skips nor repeats a message.
-async fn scan_messages(state: &AppState) -> anyhow::Result<()> {
-    let after = match state.store.get_setting(SCAN_KEY).await? {
-        Some(s) => s.value.parse().unwrap_or(0),
-        None => {
-            // First run on an existing database: start from now, not from
-            // the whole history.
-            let last = state.store.last_message_id().await?;
-            state
-                .store
-                .put_setting(SCAN_KEY, &last.to_string(), None, state.now())
-                .await?;
-            last
-        }
-    };
+async fn scan_messages(state: &AppState, pos: &mut ScanPosition) -> anyhow::Result<()> {
+    if pos.after.is_none() {
+        pos.after = Some(match state.store.get_setting(SCAN_KEY).await? {
+            Some(s) => s.value.parse().unwrap_or(0),
+            None => {
+                // First run on an existing database: start from now, not
+                // from the whole history.
+                let last = state.store.last_message_id().await?;
+                state
+                    .store
+                    .put_setting(SCAN_KEY, &last.to_string(), None, state.now())
+                    .await?;
+                last
+            }
+        });
+    }
+    let after = pos.after.unwrap_or(0);
     let messages = state.store.inbound_after(after, 500).await?;
     let Some(last) = messages.last().map(|m| m.0) else {
         return Ok(());
@@ -519,11 +539,23 @@ async fn scan_messages(state: &AppState) -> anyhow::Result<()> {
             None => {}
         }
     }
-    state
-        .store
-        .put_setting(SCAN_KEY, &last.to_string(), None, state.now())
-        .await?;
+    pos.after = Some(last);
+    let now = state.now();
+    if now - pos.saved_at >= SCAN_SAVE_EVERY_MS {
+        state
+            .store
+            .put_setting(SCAN_KEY, &last.to_string(), None, now)
+            .await?;
+        pos.saved_at = now;
+    }
     Ok(())
+}
+
+/// Where the trigger scan is: kept in memory, saved every few seconds.
+#[derive(Default)]
+struct ScanPosition {
+    after: Option<i64>,
+    saved_at: i64,
 }
 
 /// Assigns queued tickets, most urgent and longest waiting first, to whoever

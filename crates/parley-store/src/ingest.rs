@@ -598,8 +598,8 @@ async fn ticket_for_message(
     let sent = m.sent_at_ms.min(now);
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO tickets (contact_id, phone_number_id, status, priority, last_message_preview,
-                              last_message_at, last_inbound_at, created_at, updated_at)
-         VALUES ($1, $2, 'new', $3, $4, $5, $6, $7, $7) RETURNING id",
+                              last_message_at, last_inbound_at, created_at, updated_at, sla_dirty)
+         VALUES ($1, $2, 'new', $3, $4, $5, $6, $7, $7, 1) RETURNING id",
     )
     .bind(contact_id)
     .bind(&m.phone_number_id)
@@ -620,7 +620,10 @@ async fn ticket_for_message(
         now,
     )
     .await?;
-    crate::sla::refresh_in(tx, id, now).await?;
+    // Its deadlines are planned when it is routed (the router's transaction),
+    // or by the scheduler if routing waits: `sla_dirty` marks it, and the
+    // clock counts from `created_at` either way. Keeping that work out of
+    // this transaction keeps ingest fast.
     Ok((id, true))
 }
 

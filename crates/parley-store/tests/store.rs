@@ -875,7 +875,12 @@ both_backends!(
     |store: Store| async move {
         let out = ingest(&store, vec![text("wamid.sla1", "4911", "hello", T0)], T0).await;
         let (ticket, _, _) = msg_ids(&out[0]);
-        // Planned in the same transaction as the ticket: medium targets.
+        // A new ticket is marked for planning (the router plans it when it
+        // routes it, the scheduler otherwise); the clock counts from
+        // creation however late the plan is made.
+        assert!(timer_rows(&store, ticket).await.is_empty());
+        assert_eq!(store.refresh_dirty_slas(100, T0 + 30_000).await.unwrap(), 1);
+        assert_eq!(store.refresh_dirty_slas(100, T0 + 30_000).await.unwrap(), 0);
         let timers = timer_rows(&store, ticket).await;
         let kinds: Vec<&str> = timers.iter().map(|t| t.0.as_str()).collect();
         assert_eq!(
