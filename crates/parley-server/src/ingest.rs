@@ -60,6 +60,17 @@ impl IngestLog {
         self.in_flight.load(Ordering::SeqCst) > 0
     }
 
+    /// Waits while webhook bodies are waiting to be committed, at most
+    /// `max`. Background writers (processor, router, scheduler) call it
+    /// first: acknowledging Meta comes first, and all of them need the
+    /// SQLite write lock and the same cores.
+    pub async fn step_aside(&self, max: Duration) {
+        let started = Instant::now();
+        while self.busy() && started.elapsed() < max {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+
     /// Commits one raw body; resolves once it is durable.
     pub async fn append(&self, body: String) -> Result<(), String> {
         let (ack, done) = oneshot::channel();
@@ -134,10 +145,7 @@ pub async fn run_processor(
         // Acknowledging Meta comes first: while webhooks are arriving the
         // processor steps aside (briefly, so it is never starved) and catches
         // up in the gaps. Both need the SQLite write lock and the same cores.
-        let deferring = Instant::now();
-        while state.ingest.busy() && deferring.elapsed() < MAX_DEFER {
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
+        state.ingest.step_aside(MAX_DEFER).await;
         match process_pending(&state, PROCESS_BATCH).await {
             Ok(n) if n > 0 => continue,
             Ok(_) => {}

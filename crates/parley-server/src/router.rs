@@ -69,6 +69,8 @@ pub async fn run_router(state: AppState, mut shutdown: watch::Receiver<bool>) {
         // Let a burst of new tickets gather, so they are routed in one
         // transaction rather than one each (SQLite has one writer).
         tokio::time::sleep(COALESCE).await;
+        // Routing can wait a little; acknowledging webhooks cannot.
+        state.ingest.step_aside(Duration::from_millis(200)).await;
     }
 }
 

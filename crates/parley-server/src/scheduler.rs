@@ -58,6 +58,9 @@ async fn fire_loop(
         if *shutdown.borrow() {
             return;
         }
+        // A short step aside for webhooks being acknowledged; timers still
+        // fire well within a second of their due time.
+        state.ingest.step_aside(Duration::from_millis(30)).await;
         let now = state.now();
         let fired = match state.store.fire_due_timers(now, FIRE_BATCH, notify).await {
             Ok(f) => f,
