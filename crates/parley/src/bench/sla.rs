@@ -443,9 +443,9 @@ pub async fn run(sizes: Sizes) -> anyhow::Result<()> {
         if peak < 1024 * 1024 { "met" } else { "NOT met" }
     );
     println!(
-        "SLA deadlines still to recompute when server 2 stopped: {refreshes_left} (each start \
-         marks every open ticket's deadlines for recomputation); ERROR lines in the server logs: \
-         {log_errors}"
+        "SLA deadlines still to recompute when server 2 stopped: {refreshes_left} (the first start \
+         plans the seeded tickets; later starts re-plan only after an SLA change); ERROR lines in \
+         the server logs: {log_errors}"
     );
     let once = missed.is_empty() && duplicates == 0 && without_audit == 0 && without_timer == 0;
     println!(
