@@ -4,7 +4,8 @@
 //! - `parley demo` runs everything on one machine with a fake WhatsApp.
 //! - `parley agent add` creates an agent.
 //! - `parley desk check` checks a desk file.
-//! - `parley bench ingest` measures webhook ingest.
+//! - `parley bench ingest|routing|sla` measures webhook ingest, routing decisions
+//!   and the SLA timer scheduler.
 
 mod bench;
 mod config;
