@@ -867,24 +867,8 @@ async fn the_sender_respects_the_rate_limit() {
 /// The same loop with PostgreSQL as the store (a fresh schema).
 #[tokio::test]
 async fn the_loop_runs_on_postgresql_too() {
-    let base = std::env::var("PARLEY_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let schema = format!(
-        "e2e_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos()
-    );
-    let admin = parley_store::Store::connect_unmigrated(&base)
-        .await
-        .expect("PostgreSQL must be running (see .ci/run)");
-    admin
-        .execute_raw(&format!("CREATE SCHEMA {schema}"))
-        .await
-        .unwrap();
-    let url = format!("{base}?options=-c%20search_path%3D{schema}");
+    let pg = harness::PgSchema::create("e2e").await;
+    let url = pg.url.clone();
     let mut h = Harness::start_with(move |c| c.database_url = Some(url), None).await;
     h.customer_text("15550700", "hello from postgres").await;
     let t = one_ticket(&h).await;
@@ -906,11 +890,7 @@ async fn the_loop_runs_on_postgresql_too() {
     h.customer_text("15550700", "hello from postgres").await;
     assert_eq!(h.tickets("").await.len(), 1);
     h.stop().await;
-    admin
-        .execute_raw(&format!("DROP SCHEMA {schema} CASCADE"))
-        .await
-        .unwrap();
-    admin.close().await;
+    pg.drop().await;
 }
 
 /// A message Parley cannot attribute (no sender at all) is set aside in the

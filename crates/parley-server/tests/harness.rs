@@ -262,6 +262,49 @@ impl Harness {
     }
 }
 
+/// A fresh schema on the test PostgreSQL server, for a server to run in.
+pub struct PgSchema {
+    /// The database URL with the schema as its search path.
+    pub url: String,
+    schema: String,
+    admin: parley_store::Store,
+}
+
+impl PgSchema {
+    pub async fn create(prefix: &str) -> PgSchema {
+        let base = std::env::var("PARLEY_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let schema = format!(
+            "{prefix}_{}_{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+        );
+        let admin = parley_store::Store::connect_unmigrated(&base)
+            .await
+            .expect("PostgreSQL must be running (see .ci/run)");
+        admin
+            .execute_raw(&format!("CREATE SCHEMA {schema}"))
+            .await
+            .unwrap();
+        PgSchema {
+            url: format!("{base}?options=-c%20search_path%3D{schema}"),
+            schema,
+            admin,
+        }
+    }
+
+    pub async fn drop(self) {
+        self.admin
+            .execute_raw(&format!("DROP SCHEMA {} CASCADE", self.schema))
+            .await
+            .unwrap();
+        self.admin.close().await;
+    }
+}
+
 /// Polls `check` until it returns Some or `timeout` passes.
 pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
 where

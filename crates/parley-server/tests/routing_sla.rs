@@ -757,24 +757,8 @@ async fn after_hours_the_bot_keeps_the_ticket_and_people_take_it_when_the_team_o
 
 #[tokio::test]
 async fn routing_and_sla_timers_run_on_postgresql_too() {
-    let base = std::env::var("PARLEY_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let schema = format!(
-        "e2e_rt_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos()
-    );
-    let admin = parley_store::Store::connect_unmigrated(&base)
-        .await
-        .expect("PostgreSQL must be running (see .ci/run)");
-    admin
-        .execute_raw(&format!("CREATE SCHEMA {schema}"))
-        .await
-        .unwrap();
-    let url = format!("{base}?options=-c%20search_path%3D{schema}");
+    let pg = harness::PgSchema::create("e2e_rt").await;
+    let url = pg.url.clone();
     let start = 1_795_000_000_000;
     let clock = Arc::new(FakeClock::new(start));
     let dyn_clock: Arc<dyn Clock> = clock.clone();
@@ -800,11 +784,7 @@ async fn routing_and_sla_timers_run_on_postgresql_too() {
     let (_, t) = h.get(&h.admin_token, &format!("/tickets/{id}")).await;
     assert_eq!(t["team"]["name"], "Tier 2");
     h.stop().await;
-    admin
-        .execute_raw(&format!("DROP SCHEMA {schema} CASCADE"))
-        .await
-        .unwrap();
-    admin.close().await;
+    pg.drop().await;
 }
 
 #[tokio::test]

@@ -9,8 +9,9 @@ use super::floor::{AgentState, Availability, Floor, TeamState};
 use super::spec::{ActionSpec, ConditionSpec, RoutingSpec, RuleSpec};
 use crate::Priority;
 
-/// splitmix64: tiny, seedable, good enough for test data.
-struct Rng(u64);
+/// splitmix64: tiny, seedable, good enough for test data (benchmarks use it
+/// to vary their inputs the same way).
+pub struct Rng(pub u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -20,7 +21,7 @@ impl Rng {
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
     fn chance(&mut self, percent: u64) -> bool {

@@ -50,22 +50,6 @@ struct Ticket {
     priority: Priority,
 }
 
-/// splitmix64, for the tickets' varying facts.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 #[derive(Clone, Copy, PartialEq)]
 enum Work {
     Route,
@@ -86,6 +70,23 @@ struct Mode {
     queued: usize,
     bot_only: usize,
     rule_index_sum: usize,
+}
+
+impl Mode {
+    fn new(name: &'static str, work: Work, desk: Desk, floor: Floor) -> Mode {
+        Mode {
+            name,
+            work,
+            desk,
+            floor,
+            latencies: Vec::new(),
+            matched: 0,
+            assigned: 0,
+            queued: 0,
+            bot_only: 0,
+            rule_index_sum: 0,
+        }
+    }
 }
 
 fn desk(spec: &RoutingSpec, floor: &Floor) -> anyhow::Result<Desk> {
@@ -126,18 +127,17 @@ pub fn run(sizes: Sizes) -> anyhow::Result<()> {
     ];
     const SEGMENTS: [&str; 4] = ["enterprise", "smb", "consumer", "partner"];
     const LANGS: [&str; 4] = ["en", "es", "pt", "fr"];
-    let mut rng = Rng(sizes.seed);
+    let mut rng = synthetic::Rng(sizes.seed);
     let detected: Vec<_> = messages.iter().map(|m| language::detect(m)).collect();
     let tickets: Vec<Ticket> = (0..sizes.decisions)
         .map(|i| {
-            let message = rng.below(messages.len() as u64) as usize;
+            let message = rng.below(messages.len());
             let new_contact = rng.below(100) < 30;
-            let contact_language =
-                (!new_contact && rng.below(2) == 0).then(|| LANGS[rng.below(4) as usize]);
+            let contact_language = (!new_contact && rng.below(2) == 0).then(|| LANGS[rng.below(4)]);
             let labels = (0..rng.below(3))
-                .map(|_| LABELS[rng.below(8) as usize].to_string())
+                .map(|_| LABELS[rng.below(8)].to_string())
                 .collect();
-            let segment = (rng.below(2) == 0).then(|| SEGMENTS[rng.below(4) as usize]);
+            let segment = (rng.below(2) == 0).then(|| SEGMENTS[rng.below(4)]);
             let vip = rng.below(100) < 5;
             let (language, _) = language::choose(detected[message].as_ref(), contact_language);
             let (priority, _) = with_rules
@@ -158,78 +158,37 @@ pub fn run(sizes: Sizes) -> anyhow::Result<()> {
         .collect();
 
     let mut modes = vec![
-        Mode {
-            name: "route, fallback only (ceiling)",
-            work: Work::Route,
-            desk: desk(&fallback_only, &floor)?,
-            floor: floor.clone(),
-            latencies: Vec::new(),
-            matched: 0,
-            assigned: 0,
-            queued: 0,
-            bot_only: 0,
-            rule_index_sum: 0,
-        },
-        Mode {
-            name: "route, rules",
-            work: Work::Route,
-            desk: with_rules,
-            floor: floor.clone(),
-            latencies: Vec::new(),
-            matched: 0,
-            assigned: 0,
-            queued: 0,
-            bot_only: 0,
-            rule_index_sum: 0,
-        },
-        Mode {
-            name: "decide, fallback only (ceiling)",
-            work: Work::Decide,
-            desk: desk(&fallback_only, &floor)?,
-            floor: floor.clone(),
-            latencies: Vec::new(),
-            matched: 0,
-            assigned: 0,
-            queued: 0,
-            bot_only: 0,
-            rule_index_sum: 0,
-        },
-        Mode {
-            name: "decide, rules",
-            work: Work::Decide,
-            desk: desk(&spec, &floor)?,
-            floor: floor.clone(),
-            latencies: Vec::new(),
-            matched: 0,
-            assigned: 0,
-            queued: 0,
-            bot_only: 0,
-            rule_index_sum: 0,
-        },
-        Mode {
-            name: "  of which language detection",
-            work: Work::Language,
-            desk: Desk::default(),
-            floor: Floor::default(),
-            latencies: Vec::new(),
-            matched: 0,
-            assigned: 0,
-            queued: 0,
-            bot_only: 0,
-            rule_index_sum: 0,
-        },
-        Mode {
-            name: "  of which triage",
-            work: Work::Triage,
-            desk: desk(&spec, &floor)?,
-            floor: Floor::default(),
-            latencies: Vec::new(),
-            matched: 0,
-            assigned: 0,
-            queued: 0,
-            bot_only: 0,
-            rule_index_sum: 0,
-        },
+        Mode::new(
+            "route, fallback only (ceiling)",
+            Work::Route,
+            desk(&fallback_only, &floor)?,
+            floor.clone(),
+        ),
+        Mode::new("route, rules", Work::Route, with_rules, floor.clone()),
+        Mode::new(
+            "decide, fallback only (ceiling)",
+            Work::Decide,
+            desk(&fallback_only, &floor)?,
+            floor.clone(),
+        ),
+        Mode::new(
+            "decide, rules",
+            Work::Decide,
+            desk(&spec, &floor)?,
+            floor.clone(),
+        ),
+        Mode::new(
+            "  of which language detection",
+            Work::Language,
+            Desk::default(),
+            Floor::default(),
+        ),
+        Mode::new(
+            "  of which triage",
+            Work::Triage,
+            desk(&spec, &floor)?,
+            Floor::default(),
+        ),
     ];
 
     println!(
