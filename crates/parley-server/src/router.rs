@@ -95,26 +95,11 @@ pub async fn floor(store: &Store, desk: &Desk, now: i64) -> anyhow::Result<Floor
         .collect();
     let by_email: HashMap<&str, i64> = agents.iter().map(|a| (a.email.as_str(), a.id)).collect();
     let stored = store.list_teams().await?;
-    let members_of: HashMap<&str, &Vec<i64>> = stored
-        .iter()
-        .map(|t| (t.name.as_str(), &t.member_ids))
-        .collect();
     let mut teams: Vec<TeamState> = stored
         .iter()
         .map(|t| {
             let spec = desk.team(&t.name);
-            let mut members = t.member_ids.clone();
-            // A cross-department queue: the members of the teams it is
-            // shared with can take its tickets too.
-            for other in spec.map(|s| s.shared_with.as_slice()).unwrap_or_default() {
-                if let Some(extra) = members_of.get(other.as_str()) {
-                    for id in extra.iter() {
-                        if !members.contains(id) {
-                            members.push(*id);
-                        }
-                    }
-                }
-            }
+            let members = t.member_ids.clone();
             TeamState {
                 id: t.id,
                 name: t.name.clone(),
@@ -136,6 +121,24 @@ pub async fn floor(store: &Store, desk: &Desk, now: i64) -> anyhow::Result<Floor
         });
     }
     Ok(Floor::new(teams, agents))
+}
+
+/// A team whose queue is shared with other teams, widened to their members:
+/// who may take its tickets when none of its own members can.
+fn with_shared(desk: &Desk, floor: &Floor, team: &TeamState) -> Option<(TeamState, String)> {
+    let shared = &desk.team(&team.name)?.shared_with;
+    if shared.is_empty() {
+        return None;
+    }
+    let mut wide = team.clone();
+    for other in shared.iter().filter_map(|n| floor.team(n)) {
+        for id in &other.members {
+            if !wide.members.contains(id) {
+                wide.members.push(*id);
+            }
+        }
+    }
+    Some((wide, shared.join(", ")))
 }
 
 /// The decision when no routing is configured: the least-loaded online
@@ -223,6 +226,29 @@ pub fn decide(
             now,
         ),
     };
+    let mut decision = decision;
+    if decision.queued
+        && !decision.bot_only
+        && let Some(team) = decision.team_id.and_then(|id| floor.team_by_id(id))
+        && let Some((wide, names)) = with_shared(desk, floor, team)
+    {
+        let strategy = decision.strategy.unwrap_or(Strategy::LoadBalanced);
+        let req = Requirements {
+            issue_type: decision.issue_type.as_deref(),
+            language: lang.as_deref(),
+            vip,
+        };
+        let c = choose(strategy, &wide, &req, floor, now);
+        if let Some(agent) = c.agent {
+            decision.assignee = Some(agent);
+            decision.queued = false;
+            decision.explanation = format!(
+                "{}; shared with {names}: {}",
+                decision.explanation.trim_end_matches("; queued"),
+                c.why
+            );
+        }
+    }
     Trial {
         trigger: desk.escalator().scan(text),
         decision,
@@ -596,7 +622,16 @@ async fn drain_queues(state: &AppState) -> anyhow::Result<usize> {
             language: q.language.as_deref(),
             vip: q.vip,
         };
-        let c = choose(strategy, &team, &req, &floor, now);
+        let mut c = choose(strategy, &team, &req, &floor, now);
+        if c.agent.is_none()
+            && let Some((wide, names)) = with_shared(&desk, &floor, &team)
+        {
+            let wide_choice = choose(strategy, &wide, &req, &floor, now);
+            if wide_choice.agent.is_some() {
+                c = wide_choice;
+                c.why = format!("none of its own free; shared with {names}: {}", c.why);
+            }
+        }
         let Some(agent) = c.agent else { continue };
         let waited = parley_core::escalation::format_duration_ms(now - q.queued_at);
         let detail = json!({

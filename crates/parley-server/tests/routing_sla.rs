@@ -804,13 +804,35 @@ async fn a_shared_queue_is_worked_by_the_teams_it_is_shared_with_and_not_the_rev
         }),
     )
     .await;
-    // Billing's own member is offline; Support's agent takes Billing's ticket.
+    let admin_id = h
+        .state()
+        .store
+        .agent_id_by_email("admin@e2e.test")
+        .await
+        .unwrap()
+        .unwrap();
+    // Billing's own member first, even busier than the Support agent.
+    set_online(&h, &h.admin_token, "online").await;
+    h.customer_text("15550080", "invoice question one").await;
+    assert_eq!(routed(&h, "15550080").await["assignee"]["id"], admin_id);
     set_online(&h, &h.agent_token, "online").await;
+    h.customer_text("15550083", "invoice question two").await;
+    let t = routed(&h, "15550083").await;
+    assert_eq!(t["assignee"]["id"], admin_id, "own members first: {t}");
+
+    // Billing's own member away: Support's agent takes Billing's ticket.
+    set_online(&h, &h.admin_token, "away").await;
     h.customer_text("15550081", "question about my invoice")
         .await;
     let t = routed(&h, "15550081").await;
     assert_eq!(t["team"]["name"], "Billing");
     assert_eq!(t["assignee"]["id"], h.agent_id, "{t}");
+    let why =
+        actions(&audit(&h, t["id"].as_i64().unwrap()).await, "routed")[0]["detail"]["explanation"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    assert!(why.contains("shared with Support"), "{why}");
 
     // Support's queue is not shared with Billing: the admin does not get it.
     set_online(&h, &h.agent_token, "away").await;
