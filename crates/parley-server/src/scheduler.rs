@@ -32,6 +32,10 @@ const PUBLISH_LOADS: usize = 4;
 const PUBLISH_CHUNK: usize = 100;
 /// Longest the inbox refreshes wait for a timer backlog to clear.
 const MAX_DEFER: Duration = Duration::from_secs(1);
+/// How long fired timers are kept.
+const KEEP_FIRED_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+/// How often old fired timers are pruned.
+const PRUNE_EVERY_MS: i64 = 10 * 60 * 1000;
 /// Longest sleep between looks at the timer table.
 const MAX_SLEEP: Duration = Duration::from_millis(250);
 
@@ -54,6 +58,7 @@ async fn fire_loop(
     backlog: watch::Sender<bool>,
 ) {
     let notify = state.config.notify.is_some();
+    let mut pruned_at = 0;
     loop {
         if *shutdown.borrow() {
             return;
@@ -98,6 +103,22 @@ async fn fire_loop(
         if busy || refreshed > 0 {
             tokio::task::yield_now().await;
             continue;
+        }
+        // Fired timers are kept a while (re-planning a ticket reads them so a
+        // warning is not repeated), then dropped so the table does not grow
+        // with every ticket ever opened.
+        let now = state.now();
+        if now - pruned_at >= PRUNE_EVERY_MS {
+            pruned_at = now;
+            match state
+                .store
+                .prune_fired_timers(now - KEEP_FIRED_MS, 10_000)
+                .await
+            {
+                Ok(n) if n > 0 => tracing::debug!(timers = n, "pruned old fired timers"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "pruning fired timers failed"),
+            }
         }
         let sleep = match state.store.next_timer_due().await {
             Ok(Some(due)) => Duration::from_millis(

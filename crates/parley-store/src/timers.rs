@@ -148,6 +148,36 @@ impl Store {
         Ok(due)
     }
 
+    /// Deletes up to `limit` timers that fired before `before`; returns how many.
+    pub async fn prune_fired_timers(&self, before: i64, limit: i64) -> Result<u64> {
+        // Found outside the write transaction, so the write lock is held only
+        // for the delete itself.
+        let ids: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM timers WHERE fired_at IS NOT NULL AND fired_at < $1 LIMIT $2",
+        )
+        .bind(before)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let list = ids
+            .iter()
+            .map(|(id,)| id.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM timers WHERE id IN ({list}) AND fired_at IS NOT NULL"
+        )))
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(n)
+    }
+
     /// How many timers are pending (for metrics and the benchmark).
     pub async fn pending_timers(&self) -> Result<i64> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM timers WHERE fired_at IS NULL")

@@ -1134,3 +1134,26 @@ both_backends!(
         assert_eq!(t.sla.first_response_due_at, Some(T0 + 5 * MIN));
     }
 );
+
+both_backends!(old_fired_timers_are_pruned, |store: Store| async move {
+    let out = ingest(&store, vec![text("wamid.p1", "4941", "hello", T0)], T0).await;
+    let (ticket, _, _) = msg_ids(&out[0]);
+    store.refresh_dirty_slas(10, T0).await.unwrap();
+    let fired = store
+        .fire_due_timers(T0 + 46 * MIN, 100, false)
+        .await
+        .unwrap();
+    assert_eq!(fired.len(), 1);
+    assert_eq!(
+        store.prune_fired_timers(T0 + 46 * MIN, 100).await.unwrap(),
+        0,
+        "not old yet"
+    );
+    assert_eq!(
+        store.prune_fired_timers(T0 + 47 * MIN, 100).await.unwrap(),
+        1
+    );
+    let left = timer_rows(&store, ticket).await;
+    assert_eq!(left.len(), 4, "pending timers stay: {left:?}");
+    assert!(left.iter().all(|t| t.2.is_none()));
+});
