@@ -200,6 +200,10 @@ function auditText(a) {
       const parts = [...(d.added || []).map((l) => `+${l}`), ...(d.removed || []).map((l) => `−${l}`)];
       return parts.length ? `Labels ${parts.join(' ')}` : 'Labels changed';
     }
+    case 'customer_asked_for_a_person':
+      return `Customer asked for a person${d.phrase ? ` (“${d.phrase}”)` : ''}`;
+    case 'handed_to_people':
+      return `Handed from the bot to people${reason}`;
     default:
       return humanize(a.action) + describe(d);
   }
