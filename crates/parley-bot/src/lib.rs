@@ -1,6 +1,9 @@
 //! parley-bot: knowledge base, intent matching and handoff.
 //!
-//! The first piece is [`matcher`], a built-in, dependency-free intent matcher that is
-//! trained at start-up from the knowledge base's example questions.
+//! [`kb`] reads the knowledge base the business writes as a folder of TOML
+//! files and checks it; [`matcher`] is the built-in intent matcher (no
+//! download, no network), trained at start-up from the knowledge base's
+//! example questions.
 
+pub mod kb;
 pub mod matcher;
