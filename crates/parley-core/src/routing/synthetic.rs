@@ -33,8 +33,10 @@ impl Rng {
 }
 
 const LANGS: [&str; 7] = ["en", "es", "pt", "fr", "de", "it", "id"];
-const SEGMENTS: [&str; 4] = ["enterprise", "smb", "consumer", "partner"];
-const LABELS: [&str; 8] = [
+/// Contact segments the synthetic rules and tickets use.
+pub const SEGMENTS: [&str; 4] = ["enterprise", "smb", "consumer", "partner"];
+/// Contact labels the synthetic rules and tickets use.
+pub const LABELS: [&str; 8] = [
     "gold",
     "silver",
     "beta",

@@ -115,17 +115,7 @@ pub fn run(sizes: Sizes) -> anyhow::Result<()> {
     let now0 = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis() as i64;
 
     // The tickets: the synthetic messages with the facts a contact brings.
-    const LABELS: [&str; 8] = [
-        "gold",
-        "silver",
-        "beta",
-        "reseller",
-        "churn-risk",
-        "b2b",
-        "press",
-        "trial",
-    ];
-    const SEGMENTS: [&str; 4] = ["enterprise", "smb", "consumer", "partner"];
+    use synthetic::{LABELS, SEGMENTS};
     const LANGS: [&str; 4] = ["en", "es", "pt", "fr"];
     let mut rng = synthetic::Rng(sizes.seed);
     let detected: Vec<_> = messages.iter().map(|m| language::detect(m)).collect();
