@@ -7,9 +7,7 @@
 //! returns a [`Desk`] the server swaps in whole, so a bad edit never leaves
 //! half a configuration in force. Every method here is pure.
 
-use crate::escalation::{
-    self, EscalationPath, EscalationSpec, Escalator, SummaryInput, TeamLevel, Trigger,
-};
+use crate::escalation::{self, EscalationSpec, Escalator, SummaryInput, TeamLevel, Trigger};
 use crate::hours::{BusinessHours, HoursSpec};
 use crate::routing::{Router, RoutingSpec};
 use crate::sla::{self, SlaClock, SlaDeadlines, SlaPolicy, SlaSpec, SlaTargets};
@@ -447,15 +445,10 @@ impl TimerKind {
     }
 }
 
-/// Whether an escalation moves the ticket.
-pub fn moves(path: EscalationPath) -> bool {
-    !matches!(path, EscalationPath::NotifyOnly)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::escalation::SlaTarget;
+    use crate::escalation::{EscalationPath, SlaTarget};
 
     const MIN: i64 = 60_000;
 
@@ -606,7 +599,7 @@ mod tests {
             )
             .unwrap();
         assert_eq!(e.target_team.as_deref(), Some("L2"));
-        assert!(moves(e.path));
+        assert_eq!(e.path, EscalationPath::NextLevel);
         let manual = Trigger::Manual {
             reason: "legal threat".into(),
             target: None,

@@ -60,7 +60,7 @@ pub struct DeskStatus {
 
 /// Parses a desk file's text. Errors name the file, the line and the problem,
 /// for syntax errors and for references that do not resolve alike.
-pub fn parse(path: &Path, text: &str) -> anyhow::Result<DeskSpec> {
+pub fn parse(path: &Path, text: &str) -> anyhow::Result<Desk> {
     let spec: DeskSpec = toml::from_str(text).map_err(|e| {
         let line = e
             .span()
@@ -72,17 +72,14 @@ pub fn parse(path: &Path, text: &str) -> anyhow::Result<DeskSpec> {
             e.message()
         )
     })?;
-    Desk::compile(spec.clone()).map_err(|e| located(path, text, &e))?;
-    Ok(spec)
+    Desk::compile(spec).map_err(|e| located(path, text, &e))
 }
 
 /// Reads, parses and compiles a desk file.
-pub fn load_file(path: &Path) -> anyhow::Result<(DeskSpec, Desk)> {
+pub fn load_file(path: &Path) -> anyhow::Result<Desk> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading desk file {}", path.display()))?;
-    let spec = parse(path, &text)?;
-    let desk = Desk::compile(spec.clone()).map_err(|e| located(path, &text, &e))?;
-    Ok((spec, desk))
+    parse(path, &text)
 }
 
 /// Turns a compile error's document path (`teams[2].hours`, `routing`,
@@ -140,20 +137,16 @@ fn line_of(text: &str, doc_path: &str) -> Option<usize> {
 /// is an error), else the stored one, else the defaults.
 pub async fn load_initial(state: &AppState) -> anyhow::Result<()> {
     if let Some(path) = &state.config.desk_file {
-        let (spec, desk) = load_file(path)?;
-        put_in_force(state, spec, desk, "file", None).await?;
+        put_in_force(state, load_file(path)?, "file").await?;
         return Ok(());
     }
     if let Some(stored) = state.store.get_setting(SETTING_KEY).await? {
         match serde_json::from_str::<DeskSpec>(&stored.value)
             .map_err(|e| e.to_string())
-            .and_then(|spec| {
-                Desk::compile(spec.clone())
-                    .map(|d| (spec, d))
-                    .map_err(|e| e.to_string())
-            }) {
-            Ok((spec, desk)) => {
-                put_in_force(state, spec, desk, "database", None).await?;
+            .and_then(|spec| Desk::compile(spec).map_err(|e| e.to_string()))
+        {
+            Ok(desk) => {
+                put_in_force(state, desk, "database").await?;
                 return Ok(());
             }
             Err(e) => {
@@ -164,34 +157,18 @@ pub async fn load_initial(state: &AppState) -> anyhow::Result<()> {
             }
         }
     }
-    put_in_force(state, DeskSpec::default(), Desk::default(), "default", None).await
+    put_in_force(state, Desk::default(), "default").await
 }
 
-/// Checks and puts a configuration from the admin API in force, and stores it.
-pub async fn apply_from_api(
-    state: &AppState,
-    spec: DeskSpec,
-    by: i64,
-) -> Result<DeskStatus, DeskError> {
-    let desk = Desk::compile(spec.clone())?;
-    let json = serde_json::to_string(&spec).map_err(|e| DeskError {
-        path: String::new(),
-        message: e.to_string(),
-    })?;
+/// Puts a checked configuration in force and stores it (the admin API, and
+/// the demo's example desk).
+pub async fn apply_from_api(state: &AppState, desk: Desk, by: i64) -> anyhow::Result<DeskStatus> {
+    let json = serde_json::to_string(desk.spec())?;
     state
         .store
         .put_setting(SETTING_KEY, &json, Some(by), state.now())
-        .await
-        .map_err(|e| DeskError {
-            path: String::new(),
-            message: e.to_string(),
-        })?;
-    put_in_force(state, spec, desk, "database", Some(by))
-        .await
-        .map_err(|e| DeskError {
-            path: String::new(),
-            message: e.to_string(),
-        })?;
+        .await?;
+    put_in_force(state, desk, "database").await?;
     Ok(status(state))
 }
 
@@ -210,14 +187,9 @@ fn set_status(state: &AppState, f: impl FnOnce(&mut DeskStatus)) {
 /// Creates the teams it names, sets memberships and agent attributes it
 /// lists, swaps the desk in, and has every open ticket's deadlines
 /// recomputed.
-async fn put_in_force(
-    state: &AppState,
-    spec: DeskSpec,
-    desk: Desk,
-    source: &str,
-    _by: Option<i64>,
-) -> anyhow::Result<()> {
+async fn put_in_force(state: &AppState, desk: Desk, source: &str) -> anyhow::Result<()> {
     let now = state.now();
+    let spec = desk.spec();
     let mut warnings = Vec::new();
     for team in &spec.teams {
         let id = state.store.ensure_team(&team.name, now).await?;
@@ -263,10 +235,10 @@ async fn put_in_force(
     for w in &warnings {
         tracing::warn!("desk configuration: {w}");
     }
-    state.store.set_desk(Arc::new(desk));
     // Deadlines are recomputed only when what they depend on changed, not on
     // every start: with a million open tickets that is seconds of work.
-    let fingerprint = sla_fingerprint(&spec);
+    let fingerprint = sla_fingerprint(spec);
+    state.store.set_desk(Arc::new(desk));
     let stored = state.store.get_setting(SLA_FINGERPRINT_KEY).await?;
     let dirty = if stored.as_ref().map(|s| s.value.as_str()) != Some(fingerprint.as_str()) {
         let n = state.store.mark_all_slas_dirty().await?;
@@ -314,8 +286,8 @@ pub async fn watch_file(state: AppState, path: PathBuf, mut shutdown: watch::Rec
         }
         last = current;
         match load_file(&path) {
-            Ok((spec, desk)) => {
-                if let Err(e) = put_in_force(&state, spec, desk, "file", None).await {
+            Ok(desk) => {
+                if let Err(e) = put_in_force(&state, desk, "file").await {
                     tracing::error!(error = %e, "applying the desk file failed");
                     set_status(&state, |s| s.last_error = Some(e.to_string()));
                 }
@@ -337,7 +309,7 @@ mod tests {
 
     #[test]
     fn deadlines_are_replanned_only_when_what_they_depend_on_changes() {
-        let parse = |t: &str| parse(Path::new("d.toml"), t).unwrap();
+        let parse = |t: &str| parse(Path::new("d.toml"), t).unwrap().spec().clone();
         let base = parse("[[teams]]\nname = \"A\"\n");
         let routing = parse("[[teams]]\nname = \"A\"\n[routing.fallback]\nteam = \"A\"\n");
         let sla = parse("[[teams]]\nname = \"A\"\n[sla]\nwarn_at_percent = 80\n");

@@ -845,3 +845,52 @@ async fn a_shared_queue_is_worked_by_the_teams_it_is_shared_with_and_not_the_rev
     assert!(t["queued_at"].is_i64());
     h.stop().await;
 }
+
+#[tokio::test]
+async fn a_contact_back_about_the_same_issue_is_escalated_as_a_repeat_contact() {
+    let mut h = Harness::start().await;
+    configure(&h, desk()).await;
+    set_online(&h, &h.agent_token, "online").await;
+    h.customer_text("15550091", "my invoice is wrong").await;
+    let first = routed(&h, "15550091").await;
+    let first_id = first["id"].as_i64().unwrap();
+    assert_eq!(first["labels"], json!(["billing"]));
+    for status in ["resolved", "closed"] {
+        let (s, v) = h
+            .patch(
+                &h.agent_token,
+                &format!("/tickets/{first_id}"),
+                json!({ "status": status }),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+    }
+
+    // Back within the window about the same thing: a new ticket, escalated.
+    h.customer_text("15550091", "the refund for that invoice never came")
+        .await;
+    let second = eventually(T, "the second ticket", || async {
+        h.tickets("")
+            .await
+            .into_iter()
+            .find(|t| t["contact"]["wa_id"] == "15550091" && t["id"] != first_id)
+    })
+    .await;
+    let id = second["id"].as_i64().unwrap();
+    let esc = eventually(T, "the repeat-contact escalation", || async {
+        actions(&audit(&h, id).await, "escalated")
+            .into_iter()
+            .next()
+    })
+    .await;
+    assert_eq!(esc["detail"]["kind"], "repeat_contact", "{esc}");
+    assert!(
+        esc["detail"]["trigger"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("#{first_id}")),
+        "{esc}"
+    );
+    assert_eq!(esc["detail"]["to_team"], "Tier 2");
+    h.stop().await;
+}

@@ -432,17 +432,6 @@ impl Store {
         Ok(())
     }
 
-    pub async fn remove_team_member(&self, team_id: i64, agent_id: i64) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM team_members WHERE team_id = $1 AND agent_id = $2")
-            .bind(team_id)
-            .bind(agent_id)
-            .execute(&mut **tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     pub async fn agent_id_by_email(&self, email: &str) -> Result<Option<i64>> {
         let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM agents WHERE email = $1")
             .bind(email.trim().to_lowercase())

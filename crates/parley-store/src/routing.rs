@@ -183,21 +183,29 @@ impl Store {
         .bind(since)
         .fetch_all(&self.pool)
         .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (id, closed_at, issue_type) in rows {
-            let labels: Vec<(String,)> =
-                sqlx::query_as("SELECT label FROM ticket_labels WHERE ticket_id = $1")
-                    .bind(id)
-                    .fetch_all(&self.pool)
-                    .await?;
-            out.push(PastTicket {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = rows.iter().map(|r| r.0.to_string()).collect();
+        let labels: Vec<(i64, String)> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT ticket_id, label FROM ticket_labels WHERE ticket_id IN ({})",
+            ids.join(",")
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, closed_at, issue_type)| PastTicket {
                 id,
                 closed_at,
-                labels: labels.into_iter().map(|(l,)| l).collect(),
+                labels: labels
+                    .iter()
+                    .filter(|(t, _)| *t == id)
+                    .map(|(_, l)| l.clone())
+                    .collect(),
                 issue_type,
-            });
-        }
-        Ok(out)
+            })
+            .collect())
     }
 
     /// Writes routing decisions, each with its timeline entry, in one

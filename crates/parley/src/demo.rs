@@ -80,12 +80,12 @@ pub async fn run(opts: CommonOpts) -> anyhow::Result<()> {
     // The example desk (teams, hours, SLA, rules), unless one was given.
     if server.state.config.desk_file.is_none() {
         let path = std::path::Path::new("examples/desk.toml");
-        let spec = parley_server::desk::parse(path, DEMO_DESK)?;
+        let desk = parley_server::desk::parse(path, DEMO_DESK)?;
         let admin = store
             .agent_id_by_email(DEMO_EMAIL)
             .await?
             .context("the demo admin exists")?;
-        parley_server::desk::apply_from_api(&server.state, spec, admin)
+        parley_server::desk::apply_from_api(&server.state, desk, admin)
             .await
             .map_err(|e| anyhow::anyhow!("the demo desk: {e}"))?;
     }

@@ -130,7 +130,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Desk {
             command: DeskCommand::Check { file },
         } => {
-            let (spec, desk) = parley_server::desk::load_file(&file)?;
+            let desk = parley_server::desk::load_file(&file)?;
+            let spec = desk.spec();
             println!(
                 "{}: ok — {} teams, {} calendars, {} routing rules{}",
                 file.display(),

@@ -76,16 +76,16 @@ pub async fn put_desk(
         ));
     }
     let Json(body) = body?;
-    let spec = parse_spec(body)?;
-    let status = crate::desk::apply_from_api(&state, spec, agent.0.id)
+    let desk = parley_core::desk::Desk::compile(parse_spec(body)?).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_desk",
+            e.to_string(),
+        )
+    })?;
+    let status = crate::desk::apply_from_api(&state, desk, agent.0.id)
         .await
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_desk",
-                e.to_string(),
-            )
-        })?;
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     let desk = state.store.desk();
     Ok(Json(DeskDocument {
         status,
