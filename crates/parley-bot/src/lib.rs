@@ -7,3 +7,4 @@
 
 pub mod kb;
 pub mod matcher;
+pub mod model;

@@ -145,6 +145,16 @@ pub struct Matcher {
     centroid_postings: Vec<Vec<(u32, f32)>>,
 }
 
+impl crate::model::IntentModel for Matcher {
+    fn name(&self) -> &str {
+        "builtin"
+    }
+
+    fn rank(&self, text: &str) -> Vec<(String, f32)> {
+        Matcher::rank(self, text)
+    }
+}
+
 impl Matcher {
     /// Trains a matcher from `(intent, example text)` pairs with the default config.
     pub fn train(examples: &[(&str, &str)]) -> Matcher {
@@ -314,30 +324,7 @@ impl Matcher {
 
     /// Decides whether to answer, ask a clarifying question or hand off.
     pub fn classify(&self, text: &str, thresholds: &Thresholds) -> Outcome {
-        let ranked = self.rank(text);
-        let Some((best, conf)) = ranked.first().cloned() else {
-            return Outcome::Handoff { best: None };
-        };
-        if conf >= thresholds.answer {
-            Outcome::Answer {
-                intent: best,
-                confidence: conf,
-            }
-        } else if conf >= thresholds.clarify && ranked.len() >= 2 {
-            // Offer the top two, and a third if it is not far behind the second.
-            let take = if ranked.len() >= 3 && ranked[2].1 >= 0.5 * ranked[1].1 {
-                3
-            } else {
-                2
-            };
-            Outcome::Clarify {
-                candidates: ranked.into_iter().take(take).collect(),
-            }
-        } else {
-            Outcome::Handoff {
-                best: Some((best, conf)),
-            }
-        }
+        crate::model::decide(self.rank(text), thresholds)
     }
 
     /// Fits the calibration on held-out `(true intent, text)` pairs; `None` marks an
