@@ -1,227 +1,211 @@
-//! CLINC150 evaluation of the built-in matcher (10-shot knowledge base).
+//! CLINC150 study of the built-in matcher: the ablations behind its defaults (on `val`)
+//! and the full report (on `test`) for two 10-shot knowledge bases.
 //!
 //! `cargo run --release -p parley-bot --example clinc150 [path/to/clinc150]`
 //!
-//! Knowledge base = `train_10/`; calibration and thresholds are fitted on `val` +
-//! `oos_val` (out-of-scope examples repeated 7x, i.e. assuming ~20% of traffic is out of
-//! scope); the report is on `test` + `oos_test`.
+//! The plain report for one knowledge base is `parley bot eval` (same code: eval.rs).
+//! Knowledge bases: `train_10/` (CLINC150's published 10-shot split, the one the TF-IDF +
+//! logistic-regression reference was measured on) and the first 10 examples of each
+//! intent in `train`. Calibration and thresholds are fitted on `val` + `oos_val`; only the
+//! final reports look at `test` + `oos_test`.
 
-use parley_bot::matcher::{Config, Matcher, Outcome, Thresholds};
+use parley_bot::eval::{self, Dataset, Objective};
+use parley_bot::matcher::{Config, Matcher};
+use parley_bot::model::IntentModel;
 use std::path::PathBuf;
 use std::time::Instant;
 
-type Labelled = Vec<(Option<String>, String)>;
-
-fn borrow(d: &Labelled) -> Vec<(Option<&str>, &str)> {
-    d.iter().map(|(l, t)| (l.as_deref(), t.as_str())).collect()
-}
-
-fn load_split(json: &serde_json::Value, key: &str, oos: bool) -> Labelled {
-    json[key]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|pair| {
-                    let text = pair.get(0)?.as_str()?.to_string();
-                    let label = pair.get(1)?.as_str()?.to_string();
-                    Some(((!oos).then_some(label), text))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-struct Report {
-    in_acc: f64,
-    answered_acc: f64,
-    answer: f64,
-    clarify: f64,
-    handoff: f64,
-    clarify_hit: f64,
-    oos_recall: f64,
-    ece: f64,
-    utility: f64,
-}
-
-fn evaluate(m: &Matcher, data: &[(Option<&str>, &str)], th: &Thresholds, oos_w: f64) -> Report {
-    let (mut n_in, mut top1, mut ans, mut ans_ok, mut cla, mut cla_hit, mut hand) =
-        (0.0f64, 0.0f64, 0.0f64, 0.0f64, 0.0f64, 0.0f64, 0.0f64);
-    let (mut n_oos, mut oos_hand, mut utility, mut total_w) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
-    let mut ans_in = 0.0f64;
-    let mut bins = vec![(0.0f64, 0.0f64, 0.0f64); 15];
-    for (label, text) in data {
-        let ranked = m.rank(text);
-        let (best, conf) = ranked[0].clone();
-        let right = label.is_some_and(|l| l == best);
-        let w = if label.is_some() { 1.0 } else { oos_w };
-        total_w += w;
-        let b = ((conf as f64 * 15.0) as usize).min(14);
-        bins[b].0 += 1.0;
-        bins[b].1 += conf as f64;
-        bins[b].2 += right as u8 as f64;
-        if label.is_some() {
-            n_in += 1.0;
-            top1 += right as u8 as f64;
-        } else {
-            n_oos += 1.0;
-        }
-        match m.classify(text, th) {
-            Outcome::Answer { .. } => {
-                ans += 1.0;
-                if label.is_some() {
-                    ans_in += 1.0;
-                    ans_ok += right as u8 as f64;
-                }
-                utility += w * if right { 1.0 } else { -2.0 };
-            }
-            Outcome::Clarify { candidates } => {
-                cla += 1.0;
-                let hit = label.is_some_and(|l| candidates.iter().any(|c| c.0 == l));
-                cla_hit += hit as u8 as f64;
-                utility += w * if hit { 0.5 } else { -0.5 };
-            }
-            Outcome::Handoff { .. } => {
-                hand += 1.0;
-                if label.is_none() {
-                    oos_hand += 1.0;
-                    utility += w * 0.5;
-                }
-            }
-        }
-    }
-    let n = data.len() as f64;
-    let ece = bins
-        .iter()
-        .filter(|b| b.0 > 0.0)
-        .map(|b| (b.1 - b.2).abs() / n)
-        .sum();
-    Report {
-        in_acc: top1 / n_in.max(1.0),
-        answered_acc: ans_ok / ans_in.max(1.0),
-        answer: ans / n,
-        clarify: cla / n,
-        handoff: hand / n,
-        clarify_hit: cla_hit / cla.max(1.0),
-        oos_recall: oos_hand / n_oos.max(1.0),
-        ece,
-        utility: utility / total_w,
-    }
-}
-
 fn main() {
     let dir = std::env::args()
-        .nth(1)
+        .skip(1)
+        .find(|a| !a.starts_with("--"))
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/clinc150")
         });
-    let (Ok(seq), Ok(labels), Ok(full)) = (
-        std::fs::read_to_string(dir.join("train_10/seq.in")),
-        std::fs::read_to_string(dir.join("train_10/label")),
-        std::fs::read_to_string(dir.join("data_full.json")),
-    ) else {
-        println!(
-            "CLINC150 not found at {}; skipping evaluation.",
-            dir.display()
-        );
-        return;
+    let data = match Dataset::load(&dir) {
+        Ok(d) => d,
+        Err(e) => {
+            println!("CLINC150 not loaded ({e}); skipping the evaluation.");
+            return;
+        }
     };
-    let json: serde_json::Value = serde_json::from_str(&full).expect("data_full.json");
-    let kb: Vec<(&str, &str)> = labels.lines().zip(seq.lines()).collect();
-    let mut val = load_split(&json, "val", false);
-    let oos_val = load_split(&json, "oos_val", true);
-    for _ in 0..7 {
-        val.extend(oos_val.iter().cloned());
+    let only_ablation = std::env::args().any(|a| a == "--ablation");
+    let mut kbs = vec![];
+    match eval::load_fewshot_dir(&dir.join("train_10")) {
+        Ok(kb) => kbs.push(("train_10 (published 10-shot split)", kb)),
+        Err(e) => println!("no train_10 split ({e})"),
     }
-    let mut test = load_split(&json, "test", false);
-    test.extend(load_split(&json, "oos_test", true));
+    kbs.push((
+        "first 10 per intent of train",
+        eval::k_shot(&data.train, 10),
+    ));
+    let val_in: Vec<_> = data
+        .val
+        .iter()
+        .filter(|(l, _)| l.is_some())
+        .cloned()
+        .collect();
 
-    let (val, test) = (borrow(&val), borrow(&test));
-
-    // Sensitivity of top-1 accuracy on val to the feature weights (informational: the
-    // evaluated model uses `Config::default()`, which the unit tests also exercise).
-    let best_cfg = Config::default();
-    for word_weight in [0.3, 0.5, 0.7] {
-        for max_weight in [0.0, 0.15, 0.3, 0.5] {
-            let cfg = Config {
-                word_weight,
-                max_weight,
-                concepts: true,
-            };
-            let m = Matcher::train_with(&kb, cfg);
-            let r = evaluate(&m, &val, &Thresholds::default(), 1.0);
+    let d = Config::default();
+    let ablations: Vec<(&str, Config)> = vec![
+        ("default", d),
+        (
+            "similarity only (no regression)",
+            Config { linear: false, ..d },
+        ),
+        (
+            "regression only (similarity mix 0)",
+            Config {
+                similarity_mix: 0.0,
+                ..d
+            },
+        ),
+        (
+            "similarity mix 2",
+            Config {
+                similarity_mix: 2.0,
+                ..d
+            },
+        ),
+        (
+            "no thesaurus",
+            Config {
+                lexicon_weight: 0.0,
+                ..d
+            },
+        ),
+        (
+            "thesaurus 0.2",
+            Config {
+                lexicon_weight: 0.2,
+                ..d
+            },
+        ),
+        (
+            "thesaurus 0.3",
+            Config {
+                lexicon_weight: 0.3,
+                ..d
+            },
+        ),
+        (
+            "light stemmer (no Snowball)",
+            Config {
+                snowball: false,
+                ..d
+            },
+        ),
+        (
+            "no intent names",
+            Config {
+                intent_names: false,
+                ..d
+            },
+        ),
+        (
+            "no concept map",
+            Config {
+                concepts: false,
+                ..d
+            },
+        ),
+        (
+            "word weight 0.35",
+            Config {
+                word_weight: 0.35,
+                ..d
+            },
+        ),
+        (
+            "word weight 0.65",
+            Config {
+                word_weight: 0.65,
+                ..d
+            },
+        ),
+        (
+            "30 iterations",
+            Config {
+                iterations: 30,
+                ..d
+            },
+        ),
+        (
+            "40 iterations",
+            Config {
+                iterations: 40,
+                ..d
+            },
+        ),
+        (
+            "120 iterations",
+            Config {
+                iterations: 120,
+                ..d
+            },
+        ),
+        ("l2 1e-4", Config { l2: 1e-4, ..d }),
+        ("l2 1e-6", Config { l2: 1e-6, ..d }),
+        (
+            "previous matcher (similarity, light stemmer, no thesaurus/names)",
+            Config {
+                linear: false,
+                lexicon_weight: 0.0,
+                snowball: false,
+                intent_names: false,
+                ..d
+            },
+        ),
+    ];
+    for (kb_name, kb) in &kbs {
+        let pairs = eval::as_pairs(kb);
+        println!("\n## Knowledge base: {kb_name} ({} examples)\n", kb.len());
+        println!("| config | val in-scope top-1 | training time |");
+        println!("|---|---|---|");
+        for (name, cfg) in &ablations {
+            let t0 = Instant::now();
+            let m = Matcher::train_with(&pairs, *cfg);
+            let took = t0.elapsed();
+            let preds = eval::predict(&m, &val_in);
+            let top1 = eval::score(&preds, &Default::default()).top1;
             println!(
-                "val  word={word_weight} max={max_weight}: in-scope top-1 {:.3}",
-                r.in_acc
+                "| {name} | {:.1}% | {:.0} ms |",
+                100.0 * top1,
+                took.as_secs_f64() * 1e3
             );
         }
-    }
-    let no_concepts = Matcher::train_with(
-        &kb,
-        Config {
-            concepts: false,
-            ..best_cfg
-        },
-    );
-    let r = evaluate(&no_concepts, &val, &Thresholds::default(), 1.0);
-    println!(
-        "val  without the concept map: in-scope top-1 {:.3}",
-        r.in_acc
-    );
-    let t0 = Instant::now();
-    let mut m = Matcher::train_with(&kb, best_cfg);
-    println!(
-        "trained on {} examples in {:?}; {best_cfg:?}",
-        kb.len(),
-        t0.elapsed()
-    );
-    m.calibrate(&val);
-    println!("calibration: {:?}", m.calibration());
-    let mut best_th = Thresholds::default();
-    let mut best_u = f64::MIN;
-    for a in (5..=19).map(|x| x as f32 * 0.05) {
-        for c in (1..=(a * 20.0).round() as i32)
-            .map(|x| x as f32 * 0.05)
-            .filter(|&c| c <= a)
-        {
-            let th = Thresholds {
-                answer: a,
-                clarify: c,
-            };
-            let u = evaluate(&m, &val, &th, 1.0).utility;
-            if u > best_u {
-                best_u = u;
-                best_th = th;
+        if only_ablation {
+            continue;
+        }
+        let t0 = Instant::now();
+        let mut m = Matcher::train(&pairs);
+        let took = t0.elapsed();
+        IntentModel::calibrate(&mut m, &eval::as_heldout(&data.val));
+        println!(
+            "\ntrained on {} examples in {:.0} ms; calibration fitted on val: {:?}",
+            kb.len(),
+            took.as_secs_f64() * 1e3,
+            m.calibration()
+        );
+        // How well confidence separates: on val, in-scope answered right when a single
+        // threshold hands off 80% / 85% / 90% of the out-of-scope questions.
+        let val_curve = eval::curve(&eval::predict(&m, &data.val), 0.005);
+        for target in [0.8, 0.85, 0.9] {
+            if let Some(p) = val_curve.iter().find(|p| p.oos_recall >= target) {
+                println!(
+                    "val: out-of-scope recall {:.0}% at threshold {:.3}: in-scope answered right {:.1}%, wrong {:.1}%",
+                    100.0 * p.oos_recall,
+                    p.threshold,
+                    100.0 * p.answered_right,
+                    100.0 * p.answered_wrong
+                );
             }
         }
+        let e = eval::evaluate(&m, &data.val, &data.test, None, &Objective::default());
+        println!("{e}");
+        println!("### The same with clarifying questions (Objective::utility)\n");
+        let e = eval::evaluate(&m, &data.val, &data.test, None, &Objective::utility());
+        println!("{e}");
     }
-    println!(
-        "thresholds (utility on val: answer right +1 / wrong -2, clarify hit +0.5 / miss -0.5, OOS handoff +0.5): {best_th:?}"
-    );
-    let t0 = Instant::now();
-    let r = evaluate(&m, &test, &best_th, 1.0);
-    println!(
-        "evaluated {} test messages in {:?}",
-        test.len(),
-        t0.elapsed()
-    );
-    println!("| metric (test + oos_test)          | value |");
-    println!("|-----------------------------------|-------|");
-    println!("| in-scope accuracy (top-1)         | {:.3} |", r.in_acc);
-    println!(
-        "| accuracy of answered (in-scope)   | {:.3} |",
-        r.answered_acc
-    );
-    println!("| answer rate                       | {:.3} |", r.answer);
-    println!("| clarify rate                      | {:.3} |", r.clarify);
-    println!(
-        "| true intent among clarify buttons | {:.3} |",
-        r.clarify_hit
-    );
-    println!("| handoff rate                      | {:.3} |", r.handoff);
-    println!(
-        "| out-of-scope recall (handed off)  | {:.3} |",
-        r.oos_recall
-    );
-    println!("| expected calibration error (15b)  | {:.3} |", r.ece);
 }

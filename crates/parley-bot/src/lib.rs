@@ -5,6 +5,12 @@
 //! download, no network), trained at start-up from the knowledge base's
 //! example questions.
 
+pub mod actions;
+pub mod dialog;
+pub mod embedding;
+pub mod eval;
 pub mod kb;
+pub mod llm;
 pub mod matcher;
 pub mod model;
+pub mod sentiment;

@@ -15,6 +15,13 @@ pub trait IntentModel: Send + Sync {
     /// Every intent it knows with a calibrated confidence in `[0, 1]`, best first.
     /// A confidence of 0.8 should mean "right about 80% of the time".
     fn rank(&self, text: &str) -> Vec<(String, f32)>;
+
+    /// Refits the confidence calibration on held-out `(true intent, text)` pairs, `None`
+    /// marking an out-of-scope question (`parley bot eval` calls it with the validation
+    /// split). The default does nothing: the back end's confidences stay as they are.
+    fn calibrate(&mut self, heldout: &[(Option<&str>, &str)]) {
+        let _ = heldout;
+    }
 }
 
 /// Answer at or above `thresholds.answer`; between the thresholds offer the top two

@@ -272,6 +272,7 @@ async fn publish_outcomes(state: &AppState, outcomes: &[IngestOutcome]) {
                 // New tickets need routing; later messages may carry an
                 // escalation trigger the router scans for.
                 state.router_wake.notify_one();
+                state.bot_wake.notify_one();
                 if *ticket_created {
                     metrics::counter!("parley_tickets_created_total").increment(1);
                 }
@@ -293,6 +294,10 @@ async fn publish_outcomes(state: &AppState, outcomes: &[IngestOutcome]) {
                 metrics::counter!("parley_webhook_duplicates_total").increment(1);
             }
             IngestOutcome::StatusRecorded | IngestOutcome::Unreadable => {}
+        }
+        // A survey answer: the event, and the follow-up or thanks it queued.
+        if let IngestOutcome::Message { csat: Some(r), .. } = o {
+            crate::csat::received(state, r).await;
         }
     }
 }

@@ -7,7 +7,10 @@
 
 pub mod api;
 pub mod auth;
+pub mod bot;
+pub mod csat;
 pub mod demo;
+pub mod demo_shop;
 pub mod desk;
 pub mod error;
 pub mod events;
@@ -87,6 +90,10 @@ pub struct ServerConfig {
     pub desk_file: Option<PathBuf>,
     /// Where escalation and SLA notifications are POSTed, signed.
     pub notify: Option<notifier::NotifyConfig>,
+    /// CSAT surveys after resolution.
+    pub csat: csat::CsatConfig,
+    /// The FAQ bot's knowledge base; `None`: no bot, people answer everything.
+    pub bot: Option<bot::BotConfig>,
 }
 
 impl ServerConfig {
@@ -112,6 +119,8 @@ impl ServerConfig {
             bench_ceiling: false,
             desk_file: None,
             notify: None,
+            csat: Default::default(),
+            bot: None,
         }
     }
 }
@@ -141,6 +150,10 @@ pub struct AppState {
     /// Wakes the notifier: a notification was queued.
     pub notify_wake: Arc<Notify>,
     pub desk_status: Arc<std::sync::Mutex<desk::DeskStatus>>,
+    /// The FAQ bot in force (swapped whole when the knowledge base changes).
+    pub bot: bot::BotSlot,
+    /// Wakes the bot: a customer message arrived.
+    pub bot_wake: Arc<Notify>,
 }
 
 impl AppState {
@@ -203,6 +216,8 @@ impl Server {
             None => Store::open_sqlite(&config.data_dir, config.sqlite_sync).await,
         }
         .context("opening the database")?;
+        config.csat.validate().map_err(anyhow::Error::msg)?;
+        store.set_csat_settings(config.csat.store_settings());
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("binding {}", config.listen))?;
@@ -244,8 +259,11 @@ impl Server {
             scheduler_wake: Arc::new(Notify::new()),
             notify_wake: Arc::new(Notify::new()),
             desk_status: Default::default(),
+            bot: Default::default(),
+            bot_wake: Arc::new(Notify::new()),
         };
         desk::load_initial(&state).await?;
+        bot::load_initial(&state)?;
 
         tasks.spawn(ingest::run_processor(
             state.clone(),
@@ -259,6 +277,14 @@ impl Server {
         tasks.spawn(notifier::run_notifier(state.clone(), shutdown_rx.clone()));
         if let Some(path) = state.config.desk_file.clone() {
             tasks.spawn(desk::watch_file(state.clone(), path, shutdown_rx.clone()));
+        }
+        if let Some(cfg) = &state.config.bot {
+            tasks.spawn(bot::run_bot(state.clone(), shutdown_rx.clone()));
+            tasks.spawn(bot::watch_kb(
+                state.clone(),
+                cfg.kb_dir.clone(),
+                shutdown_rx.clone(),
+            ));
         }
 
         let app = api::router(state.clone());

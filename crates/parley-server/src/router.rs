@@ -250,13 +250,24 @@ pub fn decide(
         }
     }
     Trial {
-        trigger: desk.escalator().scan(text),
+        trigger: desk.escalator().scan(text).or_else(|| angry(desk, text)),
         decision,
         priority,
         priority_reason,
         language: lang,
         language_reason,
     }
+}
+
+/// The negative-sentiment trigger, when the message is angry enough for the
+/// desk's threshold (`escalation.negative_sentiment`).
+fn angry(desk: &Desk, text: &str) -> Option<Trigger> {
+    let sample = match text.char_indices().nth(DETECT_CHARS) {
+        Some((cut, _)) => &text[..cut],
+        None => text,
+    };
+    desk.escalator()
+        .negative_sentiment(parley_bot::sentiment::analyze(sample).score)
 }
 
 fn reply_draft(text: &str) -> ReplyDraft {
@@ -323,7 +334,10 @@ async fn route_pending(state: &AppState) -> anyhow::Result<usize> {
             issue_type: d.issue_type.clone(),
             language: t.language.clone(),
             bot_only: d.bot_only,
-            auto_reply: d.auto_reply.as_deref().map(reply_draft),
+            auto_reply: bot_handoff_notice(state, &desk, c, d, priority, now)
+                .or_else(|| d.auto_reply.clone())
+                .as_deref()
+                .map(reply_draft),
             detail: json!({
                 "rule": d.rule,
                 "team": d.team,
@@ -340,8 +354,12 @@ async fn route_pending(state: &AppState) -> anyhow::Result<usize> {
         match t.trigger {
             // A request for a person on a new ticket is what routing does
             // anyway; only managers and sensitive topics escalate.
+            // The bot already passed it on (and told the customer when a
+            // person will answer); after hours it stays queued till opening.
             Some(Trigger::CustomerRequest(r)) if r.kind == RequestKind::Human => {
-                human_requests.push((c.id, r.matched));
+                if !c.from_bot {
+                    human_requests.push((c.id, r.matched));
+                }
             }
             Some(trigger) => triggers.push((c.id, trigger)),
             None => {
@@ -377,6 +395,39 @@ async fn route_pending(state: &AppState) -> anyhow::Result<usize> {
         asked_for_a_person(state, ticket, &phrase).await;
     }
     Ok(candidates.len())
+}
+
+/// For a conversation the bot handed over: when a person will reply (the
+/// first-response target from now), or when the team is back.
+fn bot_handoff_notice(
+    state: &AppState,
+    desk: &Desk,
+    c: &RoutingCandidate,
+    d: &Decision,
+    priority: Priority,
+    now: i64,
+) -> Option<String> {
+    if !c.from_bot {
+        return None;
+    }
+    let team = d.team.as_deref().filter(|t| *t != EVERYONE);
+    let open = !d.bot_only && team.is_none_or(|t| desk.team_open(t, now));
+    let plan = desk.plan_sla(
+        &parley_core::desk::SlaInput {
+            status: parley_core::TicketStatus::Assigned,
+            priority,
+            team,
+            segment: c.segment.as_deref(),
+            vip: c.vip,
+            first_response_done: false,
+            created_at: c.created_at,
+            planned_before: true,
+            clock: Default::default(),
+        },
+        now,
+    );
+    let due = plan.deadlines.first_response.map(|f| f.due_at);
+    crate::bot::handoff_notice(state, c.customer_name.as_deref(), team, open, due, now)
 }
 
 async fn repeat_contact(
@@ -564,7 +615,11 @@ async fn scan_messages(state: &AppState, pos: &mut ScanPosition) -> anyhow::Resu
                 asked_for_a_person(state, *ticket_id, &r.matched).await;
             }
             Some(trigger) => escalate(state, *ticket_id, &trigger).await,
-            None => {}
+            None => {
+                if let Some(trigger) = angry(&desk, text) {
+                    escalate(state, *ticket_id, &trigger).await;
+                }
+            }
         }
     }
     pos.after = Some(last);

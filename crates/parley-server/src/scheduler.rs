@@ -74,7 +74,9 @@ async fn fire_loop(
                 Vec::new()
             }
         };
-        let busy = fired.len() as i64 == FIRE_BATCH;
+        // CSAT surveys whose delay is over (their own timer kind).
+        let csat_busy = crate::csat::fire_due(state, FIRE_BATCH).await;
+        let busy = fired.len() as i64 == FIRE_BATCH || csat_busy;
         backlog.send_if_modified(|b| std::mem::replace(b, busy) != busy);
         if !fired.is_empty() {
             ::metrics::counter!("parley_timers_fired_total").increment(fired.len() as u64);

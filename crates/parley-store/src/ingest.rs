@@ -90,6 +90,9 @@ pub enum IngestOutcome {
         message_id: i64,
         ticket_created: bool,
         media_id: Option<i64>,
+        /// Set when the message answered a CSAT survey: it was stored on the
+        /// surveyed ticket, whose status it left alone.
+        csat: Option<crate::CsatReply>,
     },
     /// A redelivery of a message we already have: nothing was written.
     DuplicateMessage,
@@ -209,12 +212,13 @@ impl Store {
         now: i64,
     ) -> Result<Vec<Vec<IngestOutcome>>> {
         let mut tx = self.begin_write().await?;
+        let csat = self.csat_settings();
         let mut results = Vec::with_capacity(batch.len());
         for (log_id, items) in batch {
             let mut outcomes = Vec::with_capacity(items.len());
             for item in items {
                 let outcome = match item {
-                    IngestItem::Message(m) => apply_message(&mut tx, *m, now).await?,
+                    IngestItem::Message(m) => apply_message(&mut tx, &csat, *m, now).await?,
                     IngestItem::Status(s) => apply_status(&mut tx, s, now).await?,
                     IngestItem::Unreadable { reason, raw } => {
                         audit(
@@ -261,6 +265,7 @@ impl Store {
 
 async fn apply_message(
     tx: &mut crate::WriteTx,
+    csat: &crate::CsatSettings,
     m: InboundMessage,
     now: i64,
 ) -> Result<IngestOutcome> {
@@ -278,7 +283,15 @@ async fn apply_message(
         move_contact_identity(tx, contact_id, &m, now).await?;
     }
 
-    let (ticket_id, ticket_created) = ticket_for_message(tx, contact_id, &m, now).await?;
+    // A survey reply joins the surveyed ticket and never reopens or opens one.
+    let survey_reply = crate::csat::match_reply_in(tx, csat, contact_id, &m, now).await?;
+    let (ticket_id, ticket_created) = match &survey_reply {
+        Some(r) => {
+            crate::csat::touch_ticket_in(tx, r.ticket_id(), &m, now).await?;
+            (r.ticket_id(), false)
+        }
+        None => ticket_for_message(tx, contact_id, &m, now).await?,
+    };
 
     let media_id = match &m.media {
         Some(media) => {
@@ -314,12 +327,17 @@ async fn apply_message(
     .bind(now)
     .fetch_one(&mut ***tx)
     .await?;
+    let csat = match survey_reply {
+        Some(r) => Some(crate::csat::record_reply_in(tx, csat, r, message_id, &m, now).await?),
+        None => None,
+    };
 
     Ok(IngestOutcome::Message {
         ticket_id,
         message_id,
         ticket_created,
         media_id,
+        csat,
     })
 }
 
@@ -589,6 +607,17 @@ async fn ticket_for_message(
                     now,
                 )
                 .await?;
+                // A conversation the bot closed comes back to the bot (it is
+                // no longer a deflection); one people had stays with people.
+                if tx.bot && assignee.is_none() {
+                    sqlx::query(
+                        "UPDATE tickets SET bot_state = 'active', bot_ended_at = NULL
+                         WHERE id = $1 AND bot_state IN ('deflected', 'abandoned')",
+                    )
+                    .bind(id)
+                    .execute(&mut ***tx)
+                    .await?;
+                }
                 crate::sla::refresh_in(tx, id, now).await?;
             }
             return Ok((id, false));
@@ -598,8 +627,9 @@ async fn ticket_for_message(
     let sent = m.sent_at_ms.min(now);
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO tickets (contact_id, phone_number_id, status, priority, last_message_preview,
-                              last_message_at, last_inbound_at, created_at, updated_at, sla_dirty)
-         VALUES ($1, $2, 'new', $3, $4, $5, $6, $7, $7, 1) RETURNING id",
+                              last_message_at, last_inbound_at, created_at, updated_at, sla_dirty,
+                              bot_state)
+         VALUES ($1, $2, 'new', $3, $4, $5, $6, $7, $7, 1, $8) RETURNING id",
     )
     .bind(contact_id)
     .bind(&m.phone_number_id)
@@ -608,6 +638,9 @@ async fn ticket_for_message(
     .bind(sent)
     .bind(m.sent_at_ms)
     .bind(now)
+    // With a knowledge base loaded the bot answers first; routing waits
+    // until it hands the conversation off.
+    .bind(tx.bot.then_some("active"))
     .fetch_one(&mut ***tx)
     .await?;
     audit(

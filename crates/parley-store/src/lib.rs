@@ -9,7 +9,9 @@
 //! committed together or not at all.
 
 mod agents;
+mod bot;
 mod contacts;
+mod csat;
 mod error;
 mod escalation;
 mod ingest;
@@ -25,7 +27,12 @@ mod tickets;
 mod timers;
 
 pub use agents::{AgentPatch, NewAgent, TokenKind};
+pub use bot::{BotEnd, BotInbound, BotTurnWrite, DeflectionRow};
 pub use contacts::ContactPatch;
+pub use csat::{
+    CSAT_TIMER, CsatComment, CsatFilter, CsatReply, CsatReplyKind, CsatSent, CsatSettings,
+    CsatSummary, CsatSurvey, RatingCount, SkipCount, SurveyDraft,
+};
 pub use error::StoreError;
 pub use escalation::{EscalateRequest, EscalationApplied};
 pub use ingest::{
@@ -93,6 +100,11 @@ pub struct Store {
     /// The desk configuration (teams, calendars, SLA, escalation) the write
     /// paths plan deadlines with; swapped whole when the configuration changes.
     desk: Arc<std::sync::RwLock<Arc<Desk>>>,
+    /// How CSAT surveys are sent (the server's drafts and delays).
+    csat: Arc<std::sync::RwLock<Arc<csat::CsatSettings>>>,
+    /// Whether a knowledge base is loaded: new conversations then start with
+    /// the bot, and reach routing only when it hands them off.
+    bot_enabled: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A write transaction; on SQLite it also holds the write gate until it ends.
@@ -102,6 +114,8 @@ pub(crate) struct WriteTx {
     /// The configuration as it was when the transaction began, so one
     /// transaction plans with one configuration throughout.
     pub(crate) desk: Arc<Desk>,
+    /// Whether the bot takes new conversations (as when the transaction began).
+    pub(crate) bot: bool,
 }
 
 impl WriteTx {
@@ -167,6 +181,8 @@ impl Store {
             backend,
             write_gate: Default::default(),
             desk: Default::default(),
+            csat: Default::default(),
+            bot_enabled: Default::default(),
         })
     }
 
@@ -225,6 +241,8 @@ impl Store {
             backend,
             write_gate: Default::default(),
             desk: Default::default(),
+            csat: Default::default(),
+            bot_enabled: Default::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -261,12 +279,14 @@ impl Store {
                     tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
                     _gate: Some(gate),
                     desk: self.desk(),
+                    bot: self.bot_enabled(),
                 }
             }
             Backend::Postgres => WriteTx {
                 tx: self.pool.begin().await?,
                 _gate: None,
                 desk: self.desk(),
+                bot: self.bot_enabled(),
             },
         })
     }

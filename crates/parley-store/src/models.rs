@@ -137,6 +137,10 @@ pub struct Ticket {
     pub escalation_level: i64,
     pub escalated_at: Option<i64>,
     pub sla: SlaView,
+    /// Why it was closed, when an agent said so (`spam`: no CSAT survey).
+    pub close_reason: Option<String>,
+    /// Its CSAT survey, once it has one (from its first resolution).
+    pub csat: Option<crate::CsatSurvey>,
 }
 
 /// A ticket's SLA: the live countdown the inbox shows, and the deadlines.

@@ -30,6 +30,10 @@ pub struct RoutingCandidate {
     pub contact_language: Option<String>,
     /// Whether the contact had no ticket before this one.
     pub new_contact: bool,
+    /// The bot talked with the customer first and passed the conversation on.
+    pub from_bot: bool,
+    /// The customer's name, for the handoff message.
+    pub customer_name: Option<String>,
 }
 
 /// A contact's earlier ticket, for the repeat-contact trigger.
@@ -105,17 +109,20 @@ impl Store {
             vip: i64,
             contact_language: Option<String>,
             earlier: i64,
+            bot_state: Option<String>,
+            name: Option<String>,
         }
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT t.id, t.contact_id, t.phone_number_id, t.priority, t.status, t.assignee_id,
-                    t.team_id, t.created_at, c.tags, c.segment, c.vip,
+                    t.team_id, t.created_at, c.tags, c.segment, c.vip, t.bot_state, c.name,
                     (SELECT p.language FROM tickets p WHERE p.contact_id = t.contact_id
                         AND p.id < t.id AND p.language IS NOT NULL ORDER BY p.id DESC LIMIT 1)
                         AS contact_language,
                     (SELECT COUNT(*) FROM tickets p WHERE p.contact_id = t.contact_id AND p.id < t.id)
                         AS earlier
              FROM tickets t JOIN contacts c ON c.id = t.contact_id
-             WHERE t.routed_at IS NULL ORDER BY t.id LIMIT $1",
+             WHERE t.routed_at IS NULL AND (t.bot_state IS NULL OR t.bot_state <> 'active')
+             ORDER BY t.id LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
@@ -160,6 +167,8 @@ impl Store {
                     vip: r.vip != 0,
                     contact_language: r.contact_language,
                     new_contact: r.earlier == 0,
+                    from_bot: r.bot_state.as_deref() == Some("handed_off"),
+                    customer_name: r.name,
                 })
             })
             .collect()
@@ -322,7 +331,11 @@ impl Store {
                     CASE WHEN t.routed_at IS NOT NULL AND m.created_at > t.routed_at THEN 1 END,
                     m.text FROM messages m
              JOIN tickets t ON t.id = m.ticket_id
-             WHERE m.id > $1 AND m.direction = 'inbound' ORDER BY m.id LIMIT $2",
+             WHERE m.id > $1 AND m.direction = 'inbound'
+               -- Survey answers are feedback, not requests to act on.
+               AND NOT EXISTS (SELECT 1 FROM csat_surveys s WHERE s.rating_message_id = m.id)
+               AND NOT EXISTS (SELECT 1 FROM csat_surveys s WHERE s.comment_message_id = m.id)
+             ORDER BY m.id LIMIT $2",
         )
         .bind(after)
         .bind(limit)

@@ -31,6 +31,7 @@ struct SlaRow {
     sla_first_response_breached_at: Option<i64>,
     sla_resolution_breached_at: Option<i64>,
     created_at: i64,
+    bot_state: Option<String>,
 }
 
 /// Recomputes one ticket's SLA plan in the caller's transaction and replaces
@@ -41,7 +42,7 @@ pub(crate) async fn refresh_in(tx: &mut WriteTx, ticket_id: i64, now: i64) -> Re
                 t.sla_elapsed_ms, t.sla_running_since, t.sla_first_response_warn_at,
                 t.sla_first_response_due, t.sla_resolution_warn_at, t.sla_resolution_due,
                 t.sla_escalate_at, t.sla_source, t.sla_first_response_breached_at,
-                t.sla_resolution_breached_at, t.created_at
+                t.sla_resolution_breached_at, t.created_at, t.bot_state
          FROM tickets t JOIN contacts c ON c.id = t.contact_id
          LEFT JOIN teams tm ON tm.id = t.team_id WHERE t.id = $1",
     )
@@ -59,6 +60,13 @@ pub(crate) async fn refresh_in(tx: &mut WriteTx, ticket_id: i64, now: i64) -> Re
         .priority
         .parse()
         .map_err(|e| StoreError::Invalid(format!("{e}")))?;
+    // While the bot holds the conversation nobody owes the customer a reply:
+    // the clock waits as it does for a pending ticket, and starts at handoff.
+    let status = if row.bot_state.as_deref() == Some("active") && status.is_open() {
+        TicketStatus::Pending
+    } else {
+        status
+    };
     let plan = tx.desk.plan_sla(
         &SlaInput {
             status,
@@ -210,7 +218,20 @@ impl Store {
         }
         let mut tx = self.begin_write().await?;
         for (id,) in &ids {
-            refresh_in(&mut tx, *id, now).await?;
+            // Claim the ticket before reading it. On PostgreSQL a transaction
+            // planning it right now (the router's, after raising its priority)
+            // holds its row: this waits for it, then finds it planned and
+            // leaves it, instead of overwriting that plan with one computed
+            // from what it read before.
+            let claimed =
+                sqlx::query("UPDATE tickets SET sla_dirty = 0 WHERE id = $1 AND sla_dirty = 1")
+                    .bind(*id)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+            if claimed == 1 {
+                refresh_in(&mut tx, *id, now).await?;
+            }
         }
         tx.commit().await?;
         Ok(ids.len())

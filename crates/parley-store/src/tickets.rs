@@ -37,6 +37,8 @@ pub struct TicketPatch {
     pub assignee_id: Option<Option<i64>>,
     pub team_id: Option<Option<i64>>,
     pub labels: Option<Vec<String>>,
+    /// Why the ticket is closed (e.g. `spam`); only with the ticket closed.
+    pub close_reason: Option<String>,
 }
 
 const TICKET_SELECT: &str =
@@ -46,7 +48,7 @@ const TICKET_SELECT: &str =
         t.bot_only, t.escalation_level, t.escalated_at, t.sla_running_since, t.sla_elapsed_ms,
         t.sla_first_response_warn_at, t.sla_first_response_due, t.sla_resolution_warn_at,
         t.sla_resolution_due, t.sla_escalate_at, t.sla_source, t.sla_first_response_breached_at,
-        t.sla_resolution_breached_at, c.id AS c_id, c.wa_id, c.user_id, c.name AS c_name,
+        t.sla_resolution_breached_at, t.close_reason, c.id AS c_id, c.wa_id, c.user_id, c.name AS c_name,
         a.id AS a_id, a.name AS a_name, tm.id AS tm_id, tm.name AS tm_name
     FROM tickets t
     JOIN contacts c ON c.id = t.contact_id
@@ -116,6 +118,8 @@ fn ticket_from_row(row: &AnyRow, now: i64) -> Result<Ticket> {
         escalation_level: row.try_get("escalation_level")?,
         escalated_at: row.try_get("escalated_at")?,
         sla: sla_view(row, status_resolved, now)?,
+        close_reason: row.try_get("close_reason")?,
+        csat: None,
     })
 }
 
@@ -251,6 +255,7 @@ impl Store {
             None
         };
         self.fill_labels(&mut items).await?;
+        self.fill_csat(&mut items).await?;
         Ok(Page { items, next_cursor })
     }
 
@@ -288,6 +293,7 @@ impl Store {
             .ok_or(StoreError::NotFound("ticket"))?;
         let mut t = [ticket_from_row(&row, now)?];
         self.fill_labels(&mut t).await?;
+        self.fill_csat(&mut t).await?;
         let [t] = t;
         Ok(t)
     }
@@ -448,6 +454,46 @@ impl Store {
                 who,
             )
             .await?;
+        }
+        let close_reason = patch
+            .close_reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        if let Some(reason) = close_reason {
+            if status != TicketStatus::Closed {
+                return Err(StoreError::Invalid(
+                    "close_reason goes with closing the ticket (status \"closed\")".into(),
+                ));
+            }
+            if reason.chars().count() > 64 {
+                return Err(StoreError::Invalid(
+                    "close_reason is longer than 64 characters".into(),
+                ));
+            }
+            let changed = sqlx::query(
+                "UPDATE tickets SET close_reason = $1
+                 WHERE id = $2 AND (close_reason IS NULL OR close_reason <> $1)",
+            )
+            .bind(reason)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+            if changed > 0 {
+                record(
+                    &mut tx,
+                    "close_reason_set",
+                    &json!({"reason": reason}),
+                    now,
+                    who,
+                )
+                .await?;
+            }
+        }
+        if status != old_status || close_reason.is_some() {
+            let csat = self.csat_settings();
+            crate::csat::on_status_change_in(&mut tx, &csat, id, status, close_reason, now).await?;
         }
         if let Some(labels) = &patch.labels {
             let wanted: BTreeSet<String> = labels

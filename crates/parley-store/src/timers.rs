@@ -201,9 +201,11 @@ impl Store {
         limit: i64,
         notify: bool,
     ) -> Result<Vec<FiredTimer>> {
+        // CSAT timers are fired by `fire_due_csat`, which sends the survey.
         let due: Vec<(i64,)> = sqlx::query_as(
             "SELECT id FROM timers
-             WHERE fired_at IS NULL AND due_at <= $1 ORDER BY due_at, id LIMIT $2",
+             WHERE fired_at IS NULL AND due_at <= $1 AND kind NOT LIKE 'csat.%'
+             ORDER BY due_at, id LIMIT $2",
         )
         .bind(now)
         .bind(limit)

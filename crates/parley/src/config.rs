@@ -15,7 +15,9 @@ pub struct CommonOpts {
     /// A TOML config file (keys: listen, data_dir, database_url, sqlite_sync,
     /// webhook_body_limit, send_rate_per_second, desk, [whatsapp] app_secret,
     /// verify_token, access_token, phone_number_id, api_base, api_version,
-    /// [notify] url, secret).
+    /// [notify] url, secret, [csat] enabled, delay, resurvey_after,
+    /// comment_window, question, button, labels, follow_up, thanks,
+    /// [bot] kb, public_url, embedding_model).
     #[arg(long, env = "PARLEY_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     /// Address to listen on [default: 127.0.0.1:8080].
@@ -69,6 +71,20 @@ pub struct CommonOpts {
     /// the admin API and kept in the database.
     #[arg(long, env = "PARLEY_DESK", global = true)]
     pub desk: Option<PathBuf>,
+    /// The FAQ bot's knowledge base: a folder of TOML files (intents,
+    /// actions, [bot] settings). Watched and reloaded while running. Unset:
+    /// no bot (the demo uses the example shop's).
+    #[arg(long, env = "PARLEY_KB", global = true)]
+    pub kb: Option<PathBuf>,
+    /// This server's address as the bot's actions see it ({{parley_url}} in
+    /// the knowledge base) [default: http://<listen address>].
+    #[arg(long, env = "PARLEY_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// The bot's sentence-embedding model folder (all-MiniLM-L6-v2, fetched by
+    /// scripts/fetch-minilm.sh): a stronger intent back end than the built-in
+    /// matcher, at ~15 ms a message. Unset: the built-in matcher.
+    #[arg(long, env = "PARLEY_BOT_MODEL", global = true)]
+    pub bot_model: Option<PathBuf>,
     /// URL that receives signed escalation and SLA notifications.
     #[arg(long, env = "PARLEY_NOTIFY_URL", global = true)]
     pub notify_url: Option<String>,
@@ -80,6 +96,12 @@ pub struct CommonOpts {
         hide_env_values = true
     )]
     pub notify_secret: Option<String>,
+    /// Send CSAT surveys after resolution: true or false [default: true].
+    #[arg(long, env = "PARLEY_CSAT_ENABLED", global = true)]
+    pub csat_enabled: Option<bool>,
+    /// From resolution to the CSAT survey, e.g. "10m" [default: 10m].
+    #[arg(long, env = "PARLEY_CSAT_DELAY", global = true)]
+    pub csat_delay: Option<String>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -96,6 +118,32 @@ pub struct FileConfig {
     whatsapp: FileWhatsApp,
     #[serde(default)]
     notify: FileNotify,
+    #[serde(default)]
+    csat: FileCsat,
+    #[serde(default)]
+    bot: FileBot,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct FileBot {
+    kb: Option<PathBuf>,
+    public_url: Option<String>,
+    embedding_model: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct FileCsat {
+    enabled: Option<bool>,
+    delay: Option<String>,
+    resurvey_after: Option<String>,
+    comment_window: Option<String>,
+    question: Option<String>,
+    button: Option<String>,
+    labels: Option<[String; 5]>,
+    follow_up: Option<String>,
+    thanks: Option<String>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -176,6 +224,13 @@ impl CommonOpts {
             cfg.send_rate_per_second = rate;
         }
         cfg.desk_file = self.desk.clone().or(file.desk);
+        if let Some(kb_dir) = self.kb.clone().or(file.bot.kb) {
+            cfg.bot = Some(parley_server::bot::BotConfig {
+                kb_dir,
+                public_url: self.public_url.clone().or(file.bot.public_url),
+                embedding_model: self.bot_model.clone().or(file.bot.embedding_model),
+            });
+        }
         let notify_url = self
             .notify_url
             .clone()
@@ -198,6 +253,29 @@ impl CommonOpts {
             }
             cfg.notify = Some(parley_server::notifier::NotifyConfig { url, secret });
         }
+        let c = file.csat;
+        let duration = |key: &str, value: Option<String>, default: i64| -> anyhow::Result<i64> {
+            match value {
+                Some(v) => v
+                    .parse::<parley_core::sla::HumanDuration>()
+                    .map(|d| d.as_ms())
+                    .map_err(|e| anyhow::anyhow!("csat {key}: {e}")),
+                None => Ok(default),
+            }
+        };
+        let d = cfg.csat.clone();
+        cfg.csat = parley_server::csat::CsatConfig {
+            enabled: self.csat_enabled.or(c.enabled).unwrap_or(d.enabled),
+            delay_ms: duration("delay", self.csat_delay.clone().or(c.delay), d.delay_ms)?,
+            resurvey_after_ms: duration("resurvey_after", c.resurvey_after, d.resurvey_after_ms)?,
+            comment_window_ms: duration("comment_window", c.comment_window, d.comment_window_ms)?,
+            question: c.question.unwrap_or(d.question),
+            button: c.button.unwrap_or(d.button),
+            labels: c.labels.unwrap_or(d.labels),
+            follow_up: c.follow_up.unwrap_or(d.follow_up),
+            thanks: c.thanks.unwrap_or(d.thanks),
+        };
+        cfg.csat.validate().map_err(anyhow::Error::msg)?;
         let w = file.whatsapp;
         let pick =
             |flag: &Option<String>, file: Option<String>| flag.clone().or(file).unwrap_or_default();
@@ -258,5 +336,63 @@ mod tests {
         assert!(cfg.database_url.is_none());
         // Secrets never show in Debug output.
         assert!(!format!("{:?}", cfg.whatsapp).contains("from-env"));
+    }
+
+    #[test]
+    fn csat_settings_come_from_the_file_and_the_delay_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("parley.toml");
+        std::fs::write(
+            &p,
+            "[csat]\ndelay = \"5m\"\nresurvey_after = \"2d\"\nthanks = \"Gracias\"\n",
+        )
+        .unwrap();
+        let cfg = CommonOpts {
+            config: Some(p.clone()),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert!(cfg.csat.enabled);
+        assert_eq!(cfg.csat.delay_ms, 5 * 60_000);
+        assert_eq!(cfg.csat.resurvey_after_ms, 2 * 24 * 3_600_000);
+        assert_eq!(cfg.csat.thanks, "Gracias");
+        let cfg = CommonOpts {
+            config: Some(p),
+            csat_delay: Some("15m".into()),
+            csat_enabled: Some(false),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(cfg.csat.delay_ms, 15 * 60_000);
+        assert!(!cfg.csat.enabled);
+        // Defaults without a file; a bad duration or a text past Meta's
+        // limits stops the start.
+        assert_eq!(
+            CommonOpts::default().resolve().unwrap().csat.delay_ms,
+            10 * 60_000
+        );
+        let bad = CommonOpts {
+            csat_delay: Some("soon".into()),
+            ..Default::default()
+        };
+        assert!(
+            bad.resolve()
+                .unwrap_err()
+                .to_string()
+                .contains("csat delay")
+        );
+        let dir2 = tempfile::tempdir().unwrap();
+        let p2 = dir2.path().join("parley.toml");
+        std::fs::write(&p2, "[csat]\nbutton = \"Please rate your experience\"\n").unwrap();
+        let err = CommonOpts {
+            config: Some(p2),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("button"), "{err}");
     }
 }

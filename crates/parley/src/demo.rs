@@ -16,6 +16,38 @@ pub const DEMO_EMAIL: &str = "admin@demo.parley";
 pub const DEMO_PASSWORD: &str = "parley-demo";
 /// The example desk configuration the demo runs with.
 const DEMO_DESK: &str = include_str!("../../../examples/desk.toml");
+/// The example shop's knowledge base, written to `<data dir>/kb` so it can be
+/// edited while the demo runs (the bot reloads it).
+const DEMO_KB: &[(&str, &str)] = &[
+    (
+        "00-bot.toml",
+        include_str!("../../../examples/kb/00-bot.toml"),
+    ),
+    (
+        "account.toml",
+        include_str!("../../../examples/kb/account.toml"),
+    ),
+    (
+        "appointments.toml",
+        include_str!("../../../examples/kb/appointments.toml"),
+    ),
+    (
+        "orders.toml",
+        include_str!("../../../examples/kb/orders.toml"),
+    ),
+    (
+        "products.toml",
+        include_str!("../../../examples/kb/products.toml"),
+    ),
+    (
+        "returns.toml",
+        include_str!("../../../examples/kb/returns.toml"),
+    ),
+    (
+        "stores.toml",
+        include_str!("../../../examples/kb/stores.toml"),
+    ),
+];
 
 pub async fn run(opts: CommonOpts) -> anyhow::Result<()> {
     let mut cfg = opts.resolve()?;
@@ -47,6 +79,25 @@ pub async fn run(opts: CommonOpts) -> anyhow::Result<()> {
         webhook_url.clone(),
         "15550783881".into(),
     ));
+    if cfg.bot.is_none() {
+        let kb_dir = cfg.data_dir.join("kb");
+        std::fs::create_dir_all(&kb_dir)
+            .with_context(|| format!("creating {}", kb_dir.display()))?;
+        for (name, text) in DEMO_KB {
+            let path = kb_dir.join(name);
+            // An edited copy from an earlier run with the same data dir stays.
+            if !path.exists() {
+                std::fs::write(&path, text)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+        }
+        cfg.bot = Some(parley_server::bot::BotConfig {
+            kb_dir,
+            public_url: None,
+            embedding_model: None,
+        });
+    }
+    let kb_dir = cfg.bot.as_ref().map(|b| b.kb_dir.clone());
     let server = Server::start(cfg).await?;
     fake.state()
         .set_webhook_url(Some(format!("http://{}/webhooks/whatsapp", server.addr)));
@@ -104,6 +155,12 @@ pub async fn run(opts: CommonOpts) -> anyhow::Result<()> {
     println!(
         "  Routing, SLA and escalation follow examples/desk.toml (try \"I was charged twice\")."
     );
+    if let Some(dir) = &kb_dir {
+        println!(
+            "  The FAQ bot answers first, from {} (edit it live; try \"where is order 10042?\").",
+            dir.display()
+        );
+    }
     println!(
         "  Ctrl-C stops the demo{}.",
         if _tmp.is_some() {
@@ -116,4 +173,24 @@ pub async fn run(opts: CommonOpts) -> anyhow::Result<()> {
     server.run_until_signal().await;
     fake.shutdown();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DEMO_KB;
+
+    /// A file added to examples/kb must reach the demo too.
+    #[test]
+    fn the_demo_ships_every_example_knowledge_base_file() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/kb");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".toml"))
+            .collect();
+        on_disk.sort();
+        let mut shipped: Vec<String> = DEMO_KB.iter().map(|(n, _)| n.to_string()).collect();
+        shipped.sort();
+        assert_eq!(on_disk, shipped);
+    }
 }

@@ -4,10 +4,12 @@
 //! - `parley demo` runs everything on one machine with a fake WhatsApp.
 //! - `parley agent add` creates an agent.
 //! - `parley desk check` checks a desk file.
+//! - `parley bot eval` measures an intent back end on a labelled data set.
 //! - `parley bench ingest|routing|sla` measures webhook ingest, routing decisions
 //!   and the SLA timer scheduler.
 
 mod bench;
+mod bot_eval;
 mod config;
 mod demo;
 
@@ -51,6 +53,11 @@ enum Command {
     Desk {
         #[command(subcommand)]
         command: DeskCommand,
+    },
+    /// The bot (`parley bot eval`: accuracy of an intent back end on a data set).
+    Bot {
+        #[command(subcommand)]
+        command: bot_eval::BotCommand,
     },
     /// Benchmarks.
     Bench {
@@ -194,6 +201,7 @@ async fn main() -> anyhow::Result<()> {
             store.close().await;
         }
         Command::Bench { command } => bench::run(command, cli.common).await?,
+        Command::Bot { command } => bot_eval::run_command(command)?,
     }
     Ok(())
 }

@@ -2,7 +2,9 @@
 //! the API, the webhook, the web inbox and the operational endpoints together.
 
 pub mod agents;
+pub mod bot;
 pub mod contacts;
+pub mod csat;
 pub mod routing;
 pub mod tickets;
 
@@ -25,7 +27,7 @@ use utoipa_scalar::{Scalar, Servable};
         Errors are `{\"error\":{\"code\",\"message\"}}`. Times are Unix milliseconds."),
     servers((url = "/api/v1")),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "tickets"), (name = "contacts"), (name = "agents"), (name = "routing"), (name = "media"), (name = "events"))
+    tags((name = "auth"), (name = "tickets"), (name = "contacts"), (name = "agents"), (name = "routing"), (name = "csat"), (name = "bot"), (name = "media"), (name = "events"))
 )]
 pub struct ApiDoc;
 
@@ -68,6 +70,11 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(routing::queues))
         .routes(routes!(routing::escalate))
         .routes(routes!(routing::transfer))
+        .routes(routes!(csat::summary))
+        .routes(routes!(csat::send_now))
+        .routes(routes!(bot::status))
+        .routes(routes!(bot::deflection))
+        .routes(routes!(bot::session))
         .routes(routes!(media::upload))
         .routes(routes!(media::serve))
         .routes(routes!(events::stream))
@@ -113,6 +120,7 @@ pub fn router(state: AppState) -> Router {
     }
     if state.config.demo.is_some() {
         app = app.merge(crate::demo::router());
+        app = app.merge(crate::demo_shop::router(Default::default()));
     }
     // Spans carry the path only: query strings can hold secrets (the webhook
     // verification sends hub.verify_token in one).

@@ -140,6 +140,9 @@ pub struct TicketUpdate {
     assignee_id: Option<i64>,
     team_id: Option<i64>,
     labels: Option<Vec<String>>,
+    /// With `status: "closed"`: why (e.g. `spam`, which sends no CSAT survey).
+    #[schema(example = "spam")]
+    close_reason: Option<String>,
 }
 
 fn nullable_id(body: &Map<String, Value>, key: &str) -> ApiResult<Option<Option<i64>>> {
@@ -154,7 +157,14 @@ fn nullable_id(body: &Map<String, Value>, key: &str) -> ApiResult<Option<Option<
 }
 
 fn parse_patch(body: &Map<String, Value>) -> ApiResult<TicketPatch> {
-    const KNOWN: [&str; 5] = ["status", "priority", "assignee_id", "team_id", "labels"];
+    const KNOWN: [&str; 6] = [
+        "status",
+        "priority",
+        "assignee_id",
+        "team_id",
+        "labels",
+        "close_reason",
+    ];
     if let Some(k) = body.keys().find(|k| !KNOWN.contains(&k.as_str())) {
         return Err(ApiError::bad_request(format!(
             "unknown field {k:?}; expected one of {}",
@@ -190,11 +200,13 @@ fn parse_patch(body: &Map<String, Value>) -> ApiResult<TicketPatch> {
                     .map_err(|_| ApiError::bad_request("labels must be an array of strings"))?,
             ),
         },
+        close_reason: text("close_reason")?,
     })
 }
 
-/// Changes status, priority, assignee, team or labels. An invalid lifecycle
-/// change answers 409 and changes nothing.
+/// Changes status, priority, assignee, team or labels, and says why a ticket
+/// is closed (`close_reason`, e.g. `spam`: no CSAT survey). An invalid
+/// lifecycle change answers 409 and changes nothing.
 #[utoipa::path(patch, path = "/tickets/{id}", tag = "tickets", params(("id" = i64, Path)), request_body = TicketUpdate,
     responses((status = 200, body = Ticket), (status = 409, body = crate::error::ErrorBody), (status = 400, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]

@@ -1,0 +1,744 @@
+//! The FAQ bot end to end: signed webhooks in, the bot's replies as the fake
+//! Graph API received them (it checks every body as Meta would), the example
+//! shop's knowledge base, and the demo's fake shop system for its actions.
+
+mod harness;
+
+use harness::{Harness, PNID, eventually};
+use parley_core::{Clock, FakeClock};
+use parley_whatsapp::simulate;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+const T: Duration = Duration::from_secs(10);
+const MIN: i64 = 60_000;
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// The fake shop on its own port, as a business's system would be.
+async fn shop() -> (String, parley_server::demo_shop::ShopState) {
+    let state = parley_server::demo_shop::ShopState::default();
+    let app: axum::Router = parley_server::demo_shop::router(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (format!("http://{addr}"), state)
+}
+
+/// A copy of the example knowledge base with a short action timeout.
+fn kb_copy(root: &Path) -> PathBuf {
+    let dir = root.join("kb");
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/kb");
+    for e in std::fs::read_dir(src).unwrap() {
+        let p = e.unwrap().path();
+        let mut text = std::fs::read_to_string(&p).unwrap();
+        if p.file_name().unwrap() == "00-bot.toml" {
+            text = text.replace("action_timeout = \"5s\"", "action_timeout = \"1s\"");
+        }
+        std::fs::write(dir.join(p.file_name().unwrap()), text).unwrap();
+    }
+    dir
+}
+
+struct Bot {
+    h: Harness,
+    clock: Arc<FakeClock>,
+    kb: PathBuf,
+    shop: parley_server::demo_shop::ShopState,
+}
+
+async fn start_at(at: i64, desk: Value) -> Bot {
+    let (shop_url, shop) = shop().await;
+    let root = tempfile::tempdir().unwrap();
+    let kb = kb_copy(root.path());
+    let clock = Arc::new(FakeClock::new(at));
+    let dyn_clock: Arc<dyn Clock> = clock.clone();
+    let kb_dir = kb.clone();
+    let h = Harness::start_in(
+        root,
+        move |cfg| {
+            cfg.bot = Some(parley_server::bot::BotConfig {
+                kb_dir,
+                public_url: Some(shop_url),
+                embedding_model: None,
+            })
+        },
+        Some(dyn_clock),
+    )
+    .await;
+    let (s, v) = h
+        .send(&h.admin_token, reqwest::Method::PUT, "/admin/desk", desk)
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = h
+        .send(
+            &h.agent_token,
+            reqwest::Method::PUT,
+            "/me/availability",
+            json!({"availability": "online"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    Bot { h, clock, kb, shop }
+}
+
+async fn start() -> Bot {
+    start_at(
+        now_ms(),
+        json!({
+            "teams": [{"name": "Support", "members": ["agent@e2e.test"]}],
+            "routing": {"fallback": {"team": "Support", "strategy": "load_balanced"}}
+        }),
+    )
+    .await
+}
+
+impl Bot {
+    /// Messages the fake Graph API got for `to`, oldest first.
+    fn sent(&self, to: &str) -> Vec<Value> {
+        self.h
+            .fake
+            .sent_messages()
+            .into_iter()
+            .filter(|m| m["to"] == to)
+            .collect()
+    }
+
+    /// Waits until `to` has received `n` messages, and returns them all.
+    async fn received(&self, to: &str, n: usize) -> Vec<Value> {
+        eventually(T, &format!("{n} messages at {to}"), || async {
+            let s = self.sent(to);
+            (s.len() >= n).then_some(s)
+        })
+        .await
+    }
+
+    async fn tap(&self, from: &str, id: &str, title: &str) {
+        let ts = self.h.state().now() / 1000;
+        let body = simulate::button_reply(
+            PNID,
+            "15550783881",
+            from,
+            "Ana López",
+            &simulate::new_wamid(),
+            id,
+            title,
+            "wamid.context",
+            ts,
+        );
+        assert_eq!(self.h.webhook(&body).await, 200);
+    }
+
+    async fn pick(&self, from: &str, id: &str, title: &str) {
+        let ts = self.h.state().now() / 1000;
+        let body = simulate::list_reply(
+            PNID,
+            "15550783881",
+            from,
+            "Ana López",
+            &simulate::new_wamid(),
+            id,
+            title,
+            None,
+            "wamid.context",
+            ts,
+        );
+        assert_eq!(self.h.webhook(&body).await, 200);
+    }
+
+    async fn ticket_of(&self, phone: &str) -> Value {
+        eventually(T, "the customer's ticket", || async {
+            let (_, v) = self.h.get(&self.h.admin_token, "/tickets?limit=100").await;
+            v["items"]
+                .as_array()
+                .and_then(|a| a.iter().find(|t| t["contact"]["wa_id"] == phone).cloned())
+        })
+        .await
+    }
+
+    async fn audit(&self, ticket: i64) -> Vec<Value> {
+        let (s, v) = self
+            .h
+            .get(&self.h.admin_token, &format!("/tickets/{ticket}/audit"))
+            .await;
+        assert_eq!(s, 200, "{v}");
+        v["items"].as_array().cloned().unwrap_or_default()
+    }
+
+    async fn handoff(&self, phone: &str) -> Value {
+        let t = self.ticket_of(phone).await;
+        let id = t["id"].as_i64().unwrap();
+        eventually(T, "the bot's handoff on the timeline", || async {
+            self.audit(id)
+                .await
+                .into_iter()
+                .find(|a| a["action"] == "bot_handoff")
+                .map(|a| a["detail"].clone())
+        })
+        .await
+    }
+}
+
+fn body(m: &Value) -> String {
+    m["text"]["body"]
+        .as_str()
+        .or_else(|| m["interactive"]["body"]["text"].as_str())
+        .unwrap_or("")
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_paraphrase_is_answered_with_buttons_and_solved_deflects() {
+    let b = start().await;
+    b.h.customer_text("4915100000001", "I want to send this back")
+        .await;
+    let m = b.received("4915100000001", 1).await;
+    assert_eq!(m[0]["type"], "interactive");
+    assert!(body(&m[0]).contains("within 30 days"), "{}", m[0]);
+    let buttons = m[0]["interactive"]["action"]["buttons"].as_array().unwrap();
+    assert_eq!(buttons.len(), 3);
+    assert_eq!(buttons[0]["reply"]["title"], "Start a return");
+
+    // Nobody was assigned: the bot has it, and the SLA clock waits.
+    let t = b.ticket_of("4915100000001").await;
+    assert!(t["assignee"].is_null(), "{t}");
+    assert_eq!(t["sla"]["state"], "paused", "{t}");
+
+    b.h.customer_text("4915100000001", "what payment methods do you accept")
+        .await;
+    let m = b.received("4915100000001", 2).await;
+    assert!(body(&m[1]).contains("PayPal"));
+    let ids: Vec<&str> = m[1]["interactive"]["action"]["buttons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["reply"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["bot:ok", "bot:h"]);
+    b.tap("4915100000001", "bot:ok", "Solved, thanks").await;
+    let m = b.received("4915100000001", 3).await;
+    assert!(body(&m[2]).contains("Glad I could help"));
+    let id = t["id"].as_i64().unwrap();
+    eventually(T, "resolved by the bot", || async {
+        let (_, t) = b.h.get(&b.h.admin_token, &format!("/tickets/{id}")).await;
+        (t["status"] == "resolved").then_some(())
+    })
+    .await;
+    let (s, d) = b.h.get(&b.h.admin_token, "/bot/deflection").await;
+    assert_eq!(s, 200, "{d}");
+    let total = d["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["intent"] == "*")
+        .unwrap()
+        .clone();
+    assert_eq!(total["deflected"], 1, "{d}");
+    assert_eq!(total["deflection_rate"], 1.0);
+    let per_intent = d["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["intent"] == "returns_policy")
+        .expect("counted under the first intent answered");
+    assert_eq!(per_intent["deflected"], 1);
+    // Agents cannot read deflection figures; supervisors and admins can.
+    let (s, _) = b.h.get(&b.h.agent_token, "/bot/deflection").await;
+    assert_eq!(s, 403);
+    // No person was involved.
+    assert!(b.audit(id).await.iter().all(|a| a["action"] != "assigned"));
+    // A deflected conversation gets the CSAT survey like any resolved one.
+    assert_eq!(b.h.count("SELECT COUNT(*) FROM csat_surveys").await, 1);
+}
+
+#[tokio::test]
+async fn order_tracking_fills_the_slot_and_calls_the_shop() {
+    let b = start().await;
+    b.h.customer_text("4915100000002", "where is my order?")
+        .await;
+    let m = b.received("4915100000002", 1).await;
+    assert!(
+        body(&m[0]).contains("What's your order number?"),
+        "{}",
+        m[0]
+    );
+    b.h.customer_text("4915100000002", "it's 10042").await;
+    let m = b.received("4915100000002", 2).await;
+    assert!(
+        body(&m[1]).contains("Order #10042 is *out for delivery*"),
+        "{}",
+        m[1]
+    );
+    assert!(body(&m[1]).contains("https://track.example/NW10042"));
+    let log = b.shop.log.lock().unwrap().clone();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].1, "/demo/shop/orders/10042");
+    let t = b.ticket_of("4915100000002").await;
+    let (_, s) =
+        b.h.get(&b.h.agent_token, &format!("/tickets/{}/bot", t["id"]))
+            .await;
+    assert_eq!(s["slots"]["order_number"], "10042", "{s}");
+    assert_eq!(s["answered"][0], "order_tracking");
+}
+
+#[tokio::test]
+async fn a_failing_shop_gets_an_apology_and_a_person() {
+    let b = start().await;
+    b.h.customer_text("4915100000003", "where is order 99999")
+        .await;
+    let m = b.received("4915100000003", 2).await;
+    assert!(
+        body(&m[0]).contains("can't reach our order system"),
+        "{}",
+        m[0]
+    );
+    // Then the handoff notice, with the wait from the SLA (default 15 min
+    // first response for medium priority).
+    assert!(
+        body(&m[1]).contains("A person will reply within"),
+        "{}",
+        m[1]
+    );
+    let d = b.handoff("4915100000003").await;
+    assert_eq!(d["reason"], "action_failed", "{d}");
+    assert_eq!(d["slots"]["order_number"], "99999");
+    assert!(d["why"].as_str().unwrap().contains("HTTP 503"), "{d}");
+    let t = eventually(T, "assigned to the agent", || async {
+        let t = b.ticket_of("4915100000003").await;
+        (t["assignee"]["id"] == b.h.agent_id).then_some(t)
+    })
+    .await;
+    assert_eq!(t["sla"]["state"], "ok", "the clock runs now: {t}");
+}
+
+#[tokio::test]
+async fn a_shop_that_times_out_never_leaves_the_customer_in_silence() {
+    let b = start().await;
+    b.h.customer_text("4915100000004", "track my order 99998")
+        .await;
+    let m = b.received("4915100000004", 2).await;
+    assert!(body(&m[0]).contains("can't reach"), "{}", m[0]);
+    let d = b.handoff("4915100000004").await;
+    assert_eq!(d["reason"], "action_failed");
+    assert!(d["why"].as_str().unwrap().contains("timed out"), "{d}");
+}
+
+#[tokio::test]
+async fn asking_for_a_person_hands_off_and_the_bot_then_stays_silent() {
+    let b = start().await;
+    b.h.customer_text("4915100000005", "where is my order")
+        .await;
+    b.received("4915100000005", 1).await;
+    b.h.customer_text("4915100000005", "I want to talk to a human please")
+        .await;
+    let m = b.received("4915100000005", 2).await;
+    assert!(
+        body(&m[1]).contains("passing you to a member of our team, Ana"),
+        "{}",
+        m[1]
+    );
+    let d = b.handoff("4915100000005").await;
+    assert_eq!(d["reason"], "customer_request");
+    assert_eq!(d["answered"][0], "order_tracking");
+    let t = eventually(T, "assigned", || async {
+        let t = b.ticket_of("4915100000005").await;
+        (t["assignee"]["id"] == b.h.agent_id).then_some(t)
+    })
+    .await;
+    // A question the bot could answer now goes to the person only.
+    b.h.customer_text("4915100000005", "what payment methods do you accept")
+        .await;
+    let id = t["id"].as_i64().unwrap();
+    eventually(T, "the message on the ticket", || async {
+        (b.h.messages(id).await.len() >= 5).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(b.sent("4915100000005").len(), 2, "the bot stayed silent");
+}
+
+#[tokio::test]
+async fn an_agent_taking_the_ticket_silences_the_bot() {
+    let b = start().await;
+    b.h.customer_text("4915100000006", "hello").await;
+    let t = b.ticket_of("4915100000006").await;
+    let id = t["id"].as_i64().unwrap();
+    b.received("4915100000006", 1).await;
+    let (s, v) =
+        b.h.patch(
+            &b.h.agent_token,
+            &format!("/tickets/{id}"),
+            json!({"assignee_id": b.h.agent_id}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let before = b.sent("4915100000006").len();
+    b.h.customer_text("4915100000006", "what payment methods do you accept")
+        .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(b.sent("4915100000006").len(), before);
+}
+
+#[tokio::test]
+async fn an_angry_customer_goes_to_a_person_and_escalates() {
+    let b = start().await;
+    b.h.customer_text(
+        "4915100000007",
+        "This is absolutely unacceptable!!! Worst service ever, I am furious and fed up",
+    )
+    .await;
+    let d = b.handoff("4915100000007").await;
+    assert_eq!(d["reason"], "negative_sentiment", "{d}");
+    let t = b.ticket_of("4915100000007").await;
+    let id = t["id"].as_i64().unwrap();
+    eventually(T, "escalated for negative sentiment", || async {
+        b.audit(id)
+            .await
+            .into_iter()
+            .find(|a| a["action"] == "escalated" && a["detail"]["kind"] == "negative_sentiment")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn out_of_scope_hands_off_and_a_photo_goes_to_a_person() {
+    let b = start().await;
+    b.h.customer_text("4915100000008", "what is the capital of Mongolia?")
+        .await;
+    let d = b.handoff("4915100000008").await;
+    assert_eq!(d["reason"], "no_answer", "{d}");
+    let m = b.received("4915100000008", 1).await;
+    assert!(body(&m[0]).contains("A person will reply"), "{}", m[0]);
+
+    let media =
+        b.h.fake
+            .state()
+            .add_media(vec![0xFFu8, 0xD8, 0xFF, 0xE0], "image/jpeg");
+    let ts = b.h.state().now() / 1000;
+    let img = simulate::image(
+        PNID,
+        "15550783881",
+        "4915100000009",
+        "Bo",
+        &simulate::new_wamid(),
+        &media,
+        "image/jpeg",
+        None,
+        ts,
+    );
+    assert_eq!(b.h.webhook(&img).await, 200);
+    let d = b.handoff("4915100000009").await;
+    assert_eq!(d["reason"], "no_answer");
+    assert!(d["why"].as_str().unwrap().contains("image"), "{d}");
+}
+
+#[tokio::test]
+async fn returns_and_appointments_run_their_flows_with_lists() {
+    let b = start().await;
+    let p = "4915100000010";
+    b.h.customer_text(p, "send me a return label for order 10042")
+        .await;
+    let m = b.received(p, 1).await;
+    let rows = m[0]["interactive"]["action"]["sections"][0]["rows"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(m[0]["interactive"]["type"], "list");
+    assert_eq!(rows.len(), 5);
+    b.pick(
+        p,
+        rows[2]["id"].as_str().unwrap(),
+        rows[2]["title"].as_str().unwrap(),
+    )
+    .await;
+    let m = b.received(p, 2).await;
+    assert!(body(&m[1]).contains("return R-10042-1"), "{}", m[1]);
+    let log = b.shop.log.lock().unwrap().clone();
+    assert_eq!(log[0].0, "POST");
+    assert_eq!(
+        log[0].2,
+        json!({"order": "10042", "reason": "Damaged or faulty"})
+    );
+
+    b.h.customer_text(p, "can I book a personal fitting?").await;
+    let m = b.received(p, 4).await;
+    assert!(body(&m[2]).contains("free and take 45 minutes"));
+    assert_eq!(m[3]["interactive"]["type"], "list");
+    let rows = m[3]["interactive"]["action"]["sections"][0]["rows"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(rows.len() >= 3 && rows.len() <= 10);
+    b.pick(
+        p,
+        rows[1]["id"].as_str().unwrap(),
+        rows[1]["title"].as_str().unwrap(),
+    )
+    .await;
+    let m = b.received(p, 5).await;
+    assert!(body(&m[4]).starts_with("You're booked:"), "{}", m[4]);
+    assert!(body(&m[4]).contains("Booking reference F-501"), "{}", m[4]);
+}
+
+#[tokio::test]
+async fn clarifying_question_then_the_chosen_answer() {
+    let b = start().await;
+    let p = "4915100000011";
+    // A message the matcher is unsure about on the example knowledge base,
+    // found with the same bot offline (so a better matcher does not break
+    // the test, only changes which probe is used).
+    let offline = parley_server::bot::load(&b.kb).unwrap();
+    let probe = [
+        "refund", "return", "order", "shipping", "store", "money", "size", "account", "payment",
+        "delivery", "card", "exchange",
+    ]
+    .into_iter()
+    .find(|p| {
+        offline
+            .turn(
+                &Default::default(),
+                parley_bot::dialog::Input::Text(p),
+                &Default::default(),
+                &Default::default(),
+            )
+            .analysis
+            .outcome
+            == "clarify"
+    })
+    .expect("one of the one-word probes is ambiguous");
+    b.h.customer_text(p, probe).await;
+    let m = b.received(p, 1).await;
+    let kind = m[0]["interactive"]["type"].clone();
+    if body(&m[0]).contains("Did you mean") {
+        assert_eq!(kind, "button");
+        let buttons = m[0]["interactive"]["action"]["buttons"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert!((2..=3).contains(&buttons.len()));
+        let first = &buttons[0]["reply"];
+        b.tap(
+            p,
+            first["id"].as_str().unwrap(),
+            first["title"].as_str().unwrap(),
+        )
+        .await;
+        let m = b.received(p, 2).await;
+        assert!(!body(&m[1]).contains("Did you mean"), "{}", m[1]);
+    } else {
+        panic!(
+            "expected a clarifying question for \"refund\", got {}",
+            m[0]
+        );
+    }
+}
+
+#[tokio::test]
+async fn after_hours_the_handoff_says_when_people_are_back() {
+    // Saturday 2026-11-28 12:00 UTC; Support works Mon-Fri 09:00-17:00 UTC.
+    let saturday_noon = 1_795_867_200_000;
+    let b = start_at(
+        saturday_noon,
+        json!({
+            "hours": {"weekdays": {"timezone": "UTC", "mon": ["09:00-17:00"], "tue": ["09:00-17:00"],
+                      "wed": ["09:00-17:00"], "thu": ["09:00-17:00"], "fri": ["09:00-17:00"]}},
+            "teams": [{"name": "Support", "members": ["agent@e2e.test"], "hours": "weekdays"}],
+            "routing": {
+                "rules": [{"name": "After hours", "when": {"team_closed": "Support"}, "then": {"bot_only": true}}],
+                "fallback": {"team": "Support", "strategy": "load_balanced"}
+            }
+        }),
+    )
+    .await;
+    b.h.customer_text("4915100000012", "I need to speak to a person")
+        .await;
+    let m = b.received("4915100000012", 1).await;
+    assert!(body(&m[0]).contains("back on Monday at 09:00"), "{}", m[0]);
+    let t = b.ticket_of("4915100000012").await;
+    assert!(t["assignee"].is_null());
+}
+
+#[tokio::test]
+async fn an_idle_conversation_resolves_as_deflected_and_a_waiting_one_as_abandoned() {
+    let mut b = start().await;
+    b.h.customer_text("4915100000013", "what are your opening hours")
+        .await;
+    b.received("4915100000013", 1).await;
+    b.h.customer_text("4915100000014", "where is my order")
+        .await;
+    b.received("4915100000014", 1).await;
+    b.clock.advance(31 * MIN);
+    for (phone, state) in [
+        ("4915100000013", "deflected"),
+        ("4915100000014", "abandoned"),
+    ] {
+        let id = b.ticket_of(phone).await["id"].as_i64().unwrap();
+        eventually(T, "resolved when idle", || async {
+            b.audit(id)
+                .await
+                .into_iter()
+                .find(|a| a["action"] == "bot_resolved" && a["detail"]["state"] == state)
+        })
+        .await;
+    }
+    b.h.admin_token = b.h.login("admin@e2e.test", harness::PASSWORD).await;
+    let (_, d) =
+        b.h.get(&b.h.admin_token, "/bot/deflection?period=day")
+            .await;
+    let total = d["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["intent"] == "*")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (total["deflected"].as_i64(), total["abandoned"].as_i64()),
+        (Some(1), Some(1)),
+        "{d}"
+    );
+}
+
+#[tokio::test]
+async fn a_redelivered_webhook_is_answered_once() {
+    let b = start().await;
+    let ts = b.h.state().now() / 1000;
+    let wamid = simulate::new_wamid();
+    let msg = simulate::text(
+        PNID,
+        "15550783881",
+        "4915100000015",
+        "Ana",
+        &wamid,
+        "how much is shipping",
+        ts,
+    );
+    assert_eq!(b.h.webhook(&msg).await, 200);
+    assert_eq!(b.h.webhook(&msg).await, 200);
+    b.received("4915100000015", 1).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(b.sent("4915100000015").len(), 1);
+}
+
+#[tokio::test]
+async fn the_knowledge_base_reloads_and_a_broken_edit_is_refused() {
+    let mut b = start().await;
+    std::fs::write(
+        b.kb.join("gift.toml"),
+        "[[intent]]\nname = \"gift_cards\"\nexamples = [\"do you sell gift cards\", \"gift voucher\", \"can I buy a gift card\"]\nanswer = \"Gift cards from 10 to 500 EUR, online and in every store.\"\n",
+    )
+    .unwrap();
+    eventually(T, "the new intent loaded", || async {
+        let (_, s) = b.h.get(&b.h.admin_token, "/bot").await;
+        (s["intents"].as_u64() == Some(21)).then_some(())
+    })
+    .await;
+    b.h.customer_text("4915100000016", "do you sell gift cards?")
+        .await;
+    let m = b.received("4915100000016", 1).await;
+    assert!(
+        body(&m[0]).contains("Gift cards from 10 to 500 EUR"),
+        "{}",
+        m[0]
+    );
+
+    std::fs::write(
+        b.kb.join("broken.toml"),
+        "[[intent]]\nname = \"x\"\nexamples = []\n",
+    )
+    .unwrap();
+    let status = eventually(T, "the broken edit reported", || async {
+        let (_, s) = b.h.get(&b.h.admin_token, "/bot").await;
+        s["last_error"].as_str().map(|e| e.to_string())
+    })
+    .await;
+    assert!(status.contains("broken.toml: line 1"), "{status}");
+    assert!(status.contains("needs at least one example"), "{status}");
+    // The last good knowledge base still answers.
+    b.h.customer_text("4915100000017", "do you sell gift cards?")
+        .await;
+    let m = b.received("4915100000017", 1).await;
+    assert!(body(&m[0]).contains("Gift cards"), "{}", m[0]);
+    b.h.stop().await;
+}
+
+#[tokio::test]
+async fn a_broken_knowledge_base_stops_the_start_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = dir.path().join("kb");
+    std::fs::create_dir_all(&kb).unwrap();
+    std::fs::write(kb.join("a.toml"), "[[intent]]\nname = \"a\"\nexamples = [\"x\"]\nanswer = \"y\"\nbuttons = [\"one\", \"two\", \"three\", \"four\"]\n").unwrap();
+    let mut cfg =
+        parley_server::ServerConfig::new("127.0.0.1:0".parse().unwrap(), dir.path().join("data"));
+    cfg.bot = Some(parley_server::bot::BotConfig {
+        kb_dir: kb,
+        public_url: None,
+        embedding_model: None,
+    });
+    let err = match parley_server::Server::start(cfg).await {
+        Ok(_) => panic!("started with a broken knowledge base"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(err.contains("a.toml: line 1"), "{err}");
+    assert!(err.contains("at most 3"), "{err}");
+}
+
+/// The optional embedding back end, end to end (the model comes from
+/// `scripts/fetch-minilm.sh`, which `.ci/run` runs first).
+#[tokio::test]
+async fn the_embedding_back_end_answers_through_the_same_flow() {
+    if std::env::var("PARLEY_SKIP_MODEL_TESTS").is_ok_and(|v| v == "1") {
+        eprintln!("skipped: PARLEY_SKIP_MODEL_TESTS=1");
+        return;
+    }
+    let model = std::env::var("PARLEY_MINILM_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/models/all-minilm-l6-v2")
+        });
+    assert!(
+        model.join("model.safetensors").exists(),
+        "no model at {}: run scripts/fetch-minilm.sh",
+        model.display()
+    );
+    let (shop_url, _) = shop().await;
+    let root = tempfile::tempdir().unwrap();
+    let kb = kb_copy(root.path());
+    let h = Harness::start_in(
+        root,
+        move |cfg| {
+            cfg.bot = Some(parley_server::bot::BotConfig {
+                kb_dir: kb,
+                public_url: Some(shop_url),
+                embedding_model: Some(model),
+            })
+        },
+        None,
+    )
+    .await;
+    let (_, s) = h.get(&h.admin_token, "/bot").await;
+    assert_eq!(s["model"], "embedding", "{s}");
+    h.customer_text("4915100000020", "what payment methods do you take?")
+        .await;
+    let m = eventually(T, "the answer", || async {
+        let s: Vec<Value> = h
+            .fake
+            .sent_messages()
+            .into_iter()
+            .filter(|m| m["to"] == "4915100000020")
+            .collect();
+        (!s.is_empty()).then_some(s)
+    })
+    .await;
+    assert!(body(&m[0]).contains("PayPal"), "{}", m[0]);
+}
