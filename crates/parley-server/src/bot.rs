@@ -52,6 +52,9 @@ pub struct BotConfig {
     /// `scripts/fetch-minilm.sh`): the stronger intent back end. `None`: the
     /// built-in matcher.
     pub embedding_model: Option<PathBuf>,
+    /// An OpenAI-compatible chat endpoint the bot asks, when it has no
+    /// confident answer, for an answer grounded only in the knowledge base.
+    pub llm: Option<parley_bot::llm::LlmConfig>,
 }
 
 /// The bot in force and how it got there.
@@ -232,13 +235,25 @@ pub async fn run_bot(state: AppState, mut shutdown: watch::Receiver<bool>) {
         .map(|b| b.settings().action_timeout.as_ms())
         .unwrap_or(5_000);
     let client = ActionClient::new(Duration::from_millis(timeout.max(100) as u64));
+    let llm = state
+        .config
+        .bot
+        .as_ref()
+        .and_then(|b| b.llm.clone())
+        .and_then(|c| match parley_bot::llm::LlmClient::new(c) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::error!(error = %e, "the bot's LLM is misconfigured; answering without it");
+                None
+            }
+        });
     loop {
         if *shutdown.borrow() {
             return;
         }
         let mut busy = false;
         if let Some(bot) = state.bot.get() {
-            match answer_pending(&state, &bot, &client).await {
+            match answer_pending(&state, &bot, &client, llm.as_ref()).await {
                 Ok(n) => busy = n as i64 == BATCH,
                 Err(e) => tracing::error!(error = %e, "the bot failed; retrying"),
             }
@@ -277,12 +292,16 @@ async fn answer_pending(
     state: &AppState,
     bot: &Bot,
     client: &ActionClient,
+    llm: Option<&parley_bot::llm::LlmClient>,
 ) -> anyhow::Result<usize> {
     let pending = state.store.pending_bot_messages(BATCH).await?;
     let n = pending.len();
     for m in pending {
         let started = std::time::Instant::now();
-        let turn = decide(state, bot, client, &m).await;
+        let mut turn = decide(state, bot, client, &m).await;
+        if let Some(llm) = llm {
+            turn = grounded(bot, llm, &m, turn, &vars(state, &m)).await;
+        }
         ::metrics::histogram!("parley_bot_turn_seconds").record(started.elapsed().as_secs_f64());
         commit(state, bot, &m, turn).await?;
     }
@@ -372,6 +391,96 @@ async fn decide(state: &AppState, bot: &Bot, client: &ActionClient, m: &BotInbou
         );
     }
     turn
+}
+
+/// When the matcher found no answer for a text, asks the LLM for one stated
+/// by the knowledge base's own answers; a reply that cites nothing, cites
+/// something else, or states a number or link the cited answers do not is
+/// refused, and the handoff stands.
+async fn grounded(
+    bot: &Bot,
+    llm: &parley_bot::llm::LlmClient,
+    m: &BotInbound,
+    turn: Turn,
+    vars: &HashMap<String, String>,
+) -> Turn {
+    use parley_bot::llm::Grounded;
+    let question = m.text.as_deref().unwrap_or("").trim();
+    let no_answer = matches!(
+        turn.step,
+        Step::Handoff {
+            reason: HandoffReason::NoAnswer,
+            ..
+        }
+    );
+    if !no_answer || question.is_empty() || tapped(&m.content).is_some() {
+        return turn;
+    }
+    let passages: Vec<(&str, &str)> = bot
+        .kb()
+        .intents
+        .iter()
+        .filter_map(|i| i.answer.as_deref().map(|a| (i.name.as_str(), a)))
+        .collect();
+    match llm.grounded_answer(question, &passages).await {
+        Grounded::Answer { text, sources } => {
+            let refs: HashMap<&str, String> = bot
+                .kb()
+                .vars
+                .iter()
+                .chain(vars.iter())
+                .map(|(k, v)| (k.as_str(), v.clone()))
+                .collect();
+            let text = parley_bot::kb::render(&text, &refs);
+            let mut session = turn.session.clone();
+            if let Some(first) = sources.first() {
+                session.last_intent = Some(first.clone());
+                session.answered.push(first.clone());
+            }
+            session.last_text = Some(question.to_string());
+            let msgs = &bot.settings().messages;
+            let mut reply = BotMessage {
+                text,
+                buttons: Vec::new(),
+                list: None,
+                media: None,
+            };
+            if bot.settings().confirm_buttons && reply.text.chars().count() <= 1024 {
+                reply.buttons = vec![
+                    (parley_bot::dialog::ID_SOLVED.into(), msgs.solved.clone()),
+                    (
+                        parley_bot::dialog::ID_HANDOFF.into(),
+                        msgs.talk_to_person.clone(),
+                    ),
+                ];
+            }
+            ::metrics::counter!("parley_bot_llm_total", "outcome" => "answered").increment(1);
+            Turn {
+                step: Step::Reply(vec![reply]),
+                session,
+                analysis: parley_bot::dialog::Analysis {
+                    outcome: "answer".into(),
+                    intent: sources.first().cloned(),
+                    confidence: None,
+                    candidates: turn.analysis.candidates.clone(),
+                    why: format!(
+                        "{}; the LLM answered from {}",
+                        turn.analysis.why,
+                        sources.join(", ")
+                    ),
+                },
+            }
+        }
+        Grounded::NoAnswer(why) => {
+            ::metrics::counter!("parley_bot_llm_total", "outcome" => "no_answer").increment(1);
+            let mut turn = turn;
+            turn.analysis.why = format!(
+                "{}; the LLM gave no grounded answer: {why}",
+                turn.analysis.why
+            );
+            turn
+        }
+    }
 }
 
 fn vars(state: &AppState, m: &BotInbound) -> HashMap<String, String> {

@@ -71,6 +71,7 @@ async fn start_at(at: i64, desk: Value) -> Bot {
                 kb_dir,
                 public_url: Some(shop_url),
                 embedding_model: None,
+                llm: None,
             })
         },
         Some(dyn_clock),
@@ -684,6 +685,7 @@ async fn a_broken_knowledge_base_stops_the_start_with_file_and_line() {
         kb_dir: kb,
         public_url: None,
         embedding_model: None,
+        llm: None,
     });
     let err = match parley_server::Server::start(cfg).await {
         Ok(_) => panic!("started with a broken knowledge base"),
@@ -721,6 +723,7 @@ async fn the_embedding_back_end_answers_through_the_same_flow() {
                 kb_dir: kb,
                 public_url: Some(shop_url),
                 embedding_model: Some(model),
+                llm: None,
             })
         },
         None,
@@ -741,4 +744,148 @@ async fn the_embedding_back_end_answers_through_the_same_flow() {
     })
     .await;
     assert!(body(&m[0]).contains("PayPal"), "{}", m[0]);
+}
+
+/// A fake OpenAI-compatible endpoint: checks what Parley sends, answers from a script.
+async fn fake_llm(replies: Vec<Value>) -> (String, Arc<std::sync::Mutex<Vec<Value>>>) {
+    let seen: Arc<std::sync::Mutex<Vec<Value>>> = Arc::default();
+    let script = Arc::new(std::sync::Mutex::new(replies.into_iter()));
+    let s = seen.clone();
+    let app = axum::Router::new().route(
+        "/v1/chat/completions",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, axum::Json(body): axum::Json<Value>| {
+                let (s, script) = (s.clone(), script.clone());
+                async move {
+                    assert_eq!(headers["authorization"], "Bearer llm-key");
+                    s.lock().unwrap().push(body);
+                    let content = script.lock().unwrap().next().unwrap_or(json!({"answer": null}));
+                    axum::Json(json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": content.to_string()}}]}))
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/v1"), seen)
+}
+
+#[tokio::test]
+async fn the_llm_answers_only_what_the_knowledge_base_states() {
+    let (llm_url, seen) = fake_llm(vec![
+        json!({"answer": "Yes, we deliver to Norway.", "sources": ["shipping_international"]}),
+        json!({"answer": "You can return it within 60 days.", "sources": ["returns_policy"]}),
+    ])
+    .await;
+    let (shop_url, _) = shop().await;
+    let root = tempfile::tempdir().unwrap();
+    let kb = kb_copy(root.path());
+    // Questions the matcher hands off on this knowledge base, found offline.
+    let offline = parley_server::bot::load(&kb).unwrap();
+    let handed_off = |q: &str| {
+        matches!(
+            offline
+                .turn(
+                    &Default::default(),
+                    parley_bot::dialog::Input::Text(q),
+                    &Default::default(),
+                    &Default::default()
+                )
+                .step,
+            parley_bot::dialog::Step::Handoff { .. }
+        )
+    };
+    let questions: Vec<&str> = [
+        "is Oslo somewhere you can get a parcel to?",
+        "Norway ok?",
+        "any chance of getting it to Tromsø",
+        "could you tell me something about the Norwegian situation",
+        "quick question about Oslo",
+    ]
+    .into_iter()
+    .filter(|q| handed_off(q))
+    .collect();
+    assert!(
+        questions.len() >= 2,
+        "need two questions the matcher hands off"
+    );
+    let mut cfg_llm = parley_bot::llm::LlmConfig::new(llm_url, "test-model");
+    cfg_llm.api_key = Some("llm-key".into());
+    let kb_dir = kb.clone();
+    let h = Harness::start_in(
+        root,
+        move |cfg| {
+            cfg.bot = Some(parley_server::bot::BotConfig {
+                kb_dir,
+                public_url: Some(shop_url),
+                embedding_model: None,
+                llm: Some(cfg_llm),
+            })
+        },
+        None,
+    )
+    .await;
+    let (s, v) = h
+        .send(
+            &h.admin_token,
+            reqwest::Method::PUT,
+            "/admin/desk",
+            json!({"teams": [{"name": "Support", "members": ["agent@e2e.test"]}],
+                   "routing": {"fallback": {"team": "Support", "strategy": "load_balanced"}}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    // Grounded in shipping_international: answered.
+    h.customer_text("4915100000030", questions[0]).await;
+    let m = eventually(T, "the LLM's answer", || async {
+        let s: Vec<Value> = h
+            .fake
+            .sent_messages()
+            .into_iter()
+            .filter(|m| m["to"] == "4915100000030")
+            .collect();
+        (!s.is_empty()).then_some(s)
+    })
+    .await;
+    assert_eq!(body(&m[0]), "Yes, we deliver to Norway.");
+    let req = seen.lock().unwrap()[0].clone();
+    assert_eq!(req["model"], "test-model");
+    assert_eq!(req["messages"][1]["content"], questions[0]);
+    let system = req["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        system.contains("[shipping_international]") && system.contains("ONLY"),
+        "{system}"
+    );
+    // An invented policy ("60 days" where the knowledge base says 30) is refused: a person answers.
+    h.customer_text("4915100000031", questions[1]).await;
+    let t = eventually(T, "the ticket", || async {
+        let (_, v) = h.get(&h.admin_token, "/tickets?limit=50").await;
+        v["items"].as_array().and_then(|a| {
+            a.iter()
+                .find(|t| t["contact"]["wa_id"] == "4915100000031")
+                .cloned()
+        })
+    })
+    .await;
+    let handoff = eventually(T, "the handoff", || async {
+        let (_, audit) = h
+            .get(&h.admin_token, &format!("/tickets/{}/audit", t["id"]))
+            .await;
+        audit["items"]
+            .as_array()
+            .and_then(|a| a.iter().find(|a| a["action"] == "bot_handoff").cloned())
+    })
+    .await;
+    assert!(
+        handoff["detail"]["why"].as_str().unwrap().contains("60"),
+        "{handoff}"
+    );
+    let sent: Vec<Value> = h
+        .fake
+        .sent_messages()
+        .into_iter()
+        .filter(|m| m["to"] == "4915100000031")
+        .collect();
+    assert!(sent.iter().all(|m| !body(m).contains("60 days")));
 }

@@ -83,7 +83,12 @@ async fn the_whole_loop_customer_to_agent_and_back() {
         )
         .await;
     assert_eq!(s, 202, "{m}");
-    assert_eq!(m["status"], "queued");
+    // The sender may already have delivered it to Meta by the time the
+    // answer reads the message back.
+    assert!(
+        matches!(m["status"].as_str(), Some("queued" | "sent")),
+        "{m}"
+    );
     assert_eq!(m["direction"], "outbound");
     let mid = m["id"].as_i64().unwrap();
 

@@ -17,7 +17,7 @@ pub struct CommonOpts {
     /// verify_token, access_token, phone_number_id, api_base, api_version,
     /// [notify] url, secret, [csat] enabled, delay, resurvey_after,
     /// comment_window, question, button, labels, follow_up, thanks,
-    /// [bot] kb, public_url, embedding_model).
+    /// [bot] kb, public_url, embedding_model, llm_url, llm_model, llm_api_key).
     #[arg(long, env = "PARLEY_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     /// Address to listen on [default: 127.0.0.1:8080].
@@ -85,6 +85,22 @@ pub struct CommonOpts {
     /// matcher, at ~15 ms a message. Unset: the built-in matcher.
     #[arg(long, env = "PARLEY_BOT_MODEL", global = true)]
     pub bot_model: Option<PathBuf>,
+    /// An OpenAI-compatible endpoint (up to the version, e.g.
+    /// http://localhost:11434/v1) the bot asks, when it has no confident
+    /// answer, for one grounded in the knowledge base. Unset: no LLM.
+    #[arg(long, env = "PARLEY_BOT_LLM_URL", global = true)]
+    pub bot_llm_url: Option<String>,
+    /// The model name at that endpoint (e.g. llama3.1:8b, gpt-4o-mini).
+    #[arg(long, env = "PARLEY_BOT_LLM_MODEL", global = true)]
+    pub bot_llm_model: Option<String>,
+    /// The endpoint's API key, if it needs one (sent as a Bearer token).
+    #[arg(
+        long,
+        env = "PARLEY_BOT_LLM_API_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub bot_llm_api_key: Option<String>,
     /// URL that receives signed escalation and SLA notifications.
     #[arg(long, env = "PARLEY_NOTIFY_URL", global = true)]
     pub notify_url: Option<String>,
@@ -130,6 +146,9 @@ struct FileBot {
     kb: Option<PathBuf>,
     public_url: Option<String>,
     embedding_model: Option<PathBuf>,
+    llm_url: Option<String>,
+    llm_model: Option<String>,
+    llm_api_key: Option<String>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -224,8 +243,23 @@ impl CommonOpts {
             cfg.send_rate_per_second = rate;
         }
         cfg.desk_file = self.desk.clone().or(file.desk);
+        let llm_url = self.bot_llm_url.clone().or(file.bot.llm_url);
+        let llm = match llm_url.filter(|u| !u.is_empty()) {
+            Some(url) => {
+                let Some(model) = self.bot_llm_model.clone().or(file.bot.llm_model) else {
+                    bail!(
+                        "the bot's LLM URL is set but not its model (--bot-llm-model or [bot] llm_model)"
+                    );
+                };
+                let mut c = parley_bot::llm::LlmConfig::new(url, model);
+                c.api_key = self.bot_llm_api_key.clone().or(file.bot.llm_api_key);
+                Some(c)
+            }
+            None => None,
+        };
         if let Some(kb_dir) = self.kb.clone().or(file.bot.kb) {
             cfg.bot = Some(parley_server::bot::BotConfig {
+                llm,
                 kb_dir,
                 public_url: self.public_url.clone().or(file.bot.public_url),
                 embedding_model: self.bot_model.clone().or(file.bot.embedding_model),

@@ -95,6 +95,7 @@ pub async fn run(opts: CommonOpts) -> anyhow::Result<()> {
             kb_dir,
             public_url: None,
             embedding_model: None,
+            llm: None,
         });
     }
     let kb_dir = cfg.bot.as_ref().map(|b| b.kb_dir.clone());
