@@ -473,3 +473,29 @@ fn clarifying_offers_intents_as_buttons_within_whatsapps_limits() {
         assert_ne!(r.analysis.outcome, "clarify", "{:?}", r.analysis);
     }
 }
+
+#[test]
+fn a_tapped_list_row_of_an_answer_leads_to_its_own_answer() {
+    let bot = bot();
+    let t = say(&bot, &Session::default(), "where is your store");
+    let Step::Reply(msgs) = &t.step else {
+        panic!("{:?}", t.step)
+    };
+    let row = msgs[0].list.as_ref().expect("stores as a list").rows[1].clone();
+    let r = bot.turn(
+        &t.session,
+        Input::Choice {
+            id: &row.id,
+            title: &row.title,
+        },
+        &Signals::default(),
+        &vars(),
+    );
+    assert_eq!(
+        r.analysis.intent.as_deref(),
+        Some("store_hamburg"),
+        "{:?}",
+        r.analysis
+    );
+    assert!(reply_text(&r).contains("Lange Reihe 40"));
+}
