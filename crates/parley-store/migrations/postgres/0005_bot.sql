@@ -12,6 +12,9 @@ ALTER TABLE tickets ADD COLUMN bot_intent TEXT;
 ALTER TABLE tickets ADD COLUMN bot_idle_at BIGINT;
 ALTER TABLE tickets ADD COLUMN bot_idle_state TEXT;
 ALTER TABLE tickets ADD COLUMN bot_ended_at BIGINT;
+-- The bot worker polls these every second: partial indexes keep that cheap
+-- however many tickets there are.
+CREATE INDEX tickets_bot_active ON tickets (id) WHERE bot_state = 'active';
 CREATE INDEX tickets_bot_idle ON tickets (bot_idle_at) WHERE bot_state = 'active';
 CREATE INDEX tickets_bot_ended ON tickets (bot_ended_at) WHERE bot_state IS NOT NULL;
 
