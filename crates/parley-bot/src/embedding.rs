@@ -950,71 +950,11 @@ fn train_logistic(
     Ok((w.flatten_all()?.to_vec1()?, b.flatten_all()?.to_vec1()?))
 }
 
-/// Binary logistic regression `P(y=1) = sigmoid(w·x)` by Newton's method (small L2).
+/// Binary logistic regression `P(y=1) = sigmoid(w·x)` by Newton's method (small L2):
+/// the matcher's calibration fit, every example weighted alike.
 fn fit_logistic<const K: usize>(data: &[([f64; K], f64)]) -> [f64; K] {
-    let mut w = [0.0f64; K];
-    for _ in 0..100 {
-        let mut g = [0.0f64; K];
-        let mut h = [[0.0f64; K]; K];
-        for (x, y) in data {
-            let z: f64 = (0..K).map(|k| w[k] * x[k]).sum();
-            let p = 1.0 / (1.0 + (-z).exp());
-            for a in 0..K {
-                g[a] += (p - y) * x[a];
-                for b in 0..K {
-                    h[a][b] += p * (1.0 - p) * x[a] * x[b];
-                }
-            }
-        }
-        for a in 0..K {
-            g[a] += 1e-3 * w[a];
-            h[a][a] += 1e-3;
-        }
-        let step = solve(h, g);
-        for a in 0..K {
-            w[a] -= step[a];
-        }
-        if step.iter().map(|s| s.abs()).sum::<f64>() < 1e-10 {
-            break;
-        }
-    }
-    w
-}
-
-/// Solves `a·x = b` by Gauss-Jordan elimination with partial pivoting.
-fn solve<const K: usize>(mut a: [[f64; K]; K], mut b: [f64; K]) -> [f64; K] {
-    for col in 0..K {
-        let piv = (col..K)
-            .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))
-            .unwrap_or(col);
-        a.swap(col, piv);
-        b.swap(col, piv);
-        let d = if a[col][col].abs() < 1e-12 {
-            1e-12
-        } else {
-            a[col][col]
-        };
-        for row in 0..K {
-            if row != col {
-                let f = a[row][col] / d;
-                let pivot_row = a[col];
-                for (x, p) in a[row].iter_mut().zip(pivot_row) {
-                    *x -= f * p;
-                }
-                b[row] -= f * b[col];
-            }
-        }
-    }
-    let mut x = [0.0f64; K];
-    for k in 0..K {
-        x[k] = b[k]
-            / if a[k][k].abs() < 1e-12 {
-                1e-12
-            } else {
-                a[k][k]
-            };
-    }
-    x
+    let weighted: Vec<([f64; K], f64, f64)> = data.iter().map(|(x, y)| (*x, *y, 1.0)).collect();
+    crate::matcher::fit_logistic(&weighted)
 }
 
 #[cfg(test)]

@@ -676,7 +676,7 @@ fn train_linear(docs: &[SparseVec], labels: &[u32], nf: usize, k: usize, c: &Con
 }
 
 /// Logistic regression by Newton's method (small L2), for calibration.
-fn fit_logistic<const N: usize>(data: &[([f64; N], f64, f64)]) -> [f64; N] {
+pub(crate) fn fit_logistic<const N: usize>(data: &[([f64; N], f64, f64)]) -> [f64; N] {
     let mut w = [0.0f64; N];
     for _ in 0..100 {
         let mut g = [0.0f64; N];

@@ -2,29 +2,14 @@
 
 mod common;
 
+use common::{reply, text};
+
 use parley_core::{Role, TicketStatus};
 use parley_store::*;
 use serde_json::json;
 
 const T0: i64 = 1_764_000_000_000;
 const MIN: i64 = 60_000;
-
-fn text(wamid: &str, from: &str, body: &str, at: i64) -> IngestItem {
-    IngestItem::Message(Box::new(InboundMessage {
-        phone_number_id: "106540352242922".into(),
-        wa_message_id: wamid.into(),
-        from_wa_id: Some(from.into()),
-        profile_name: Some("Ana".into()),
-        kind: "text".into(),
-        text: Some(body.into()),
-        preview: body.into(),
-        content: json!({"body": body}),
-        raw: json!({"id": wamid}),
-        sent_at_ms: at,
-        reopens: true,
-        ..Default::default()
-    }))
-}
 
 async fn ingest(store: &Store, items: Vec<IngestItem>, now: i64) -> i64 {
     store
@@ -35,18 +20,6 @@ async fn ingest(store: &Store, items: Vec<IngestItem>, now: i64) -> i64 {
     match &store.apply_webhook(log_id, items, now).await.unwrap()[0] {
         IngestOutcome::Message { ticket_id, .. } => *ticket_id,
         other => panic!("{other:?}"),
-    }
-}
-
-fn reply(text: &str) -> ReplyDraft {
-    ReplyDraft {
-        kind: "text".into(),
-        text: Some(text.into()),
-        content: json!({}),
-        payload: json!({"type": "text", "text": {"body": text}}),
-        media_id: None,
-        requires_window: true,
-        reply_to_wamid: None,
     }
 }
 

@@ -98,3 +98,36 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// A customer's text message from `from`, sent at `at`.
+#[allow(dead_code)]
+pub fn text(wamid: &str, from: &str, body: &str, at: i64) -> parley_store::IngestItem {
+    parley_store::IngestItem::Message(Box::new(parley_store::InboundMessage {
+        phone_number_id: "106540352242922".into(),
+        wa_message_id: wamid.into(),
+        from_wa_id: Some(from.into()),
+        profile_name: Some("Ana".into()),
+        kind: "text".into(),
+        text: Some(body.into()),
+        preview: body.into(),
+        content: serde_json::json!({"body": body}),
+        raw: serde_json::json!({"id": wamid}),
+        sent_at_ms: at,
+        reopens: true,
+        ..Default::default()
+    }))
+}
+
+/// An agent's plain-text reply.
+#[allow(dead_code)]
+pub fn reply(text: &str) -> parley_store::ReplyDraft {
+    parley_store::ReplyDraft {
+        kind: "text".into(),
+        text: Some(text.into()),
+        content: serde_json::json!({}),
+        payload: serde_json::json!({"type": "text", "text": {"body": text}}),
+        media_id: None,
+        requires_window: true,
+        reply_to_wamid: None,
+    }
+}
