@@ -36,6 +36,8 @@ use utoipa::ToSchema;
 
 /// Customer messages answered per pass.
 const BATCH: i64 = 50;
+/// Conversations answered at once (each waits on at most its own calls).
+const CONCURRENT: usize = 16;
 /// Calls one message may make (fetch choices, then run, say).
 const MAX_CALLS: usize = 3;
 /// How often the knowledge-base folder is checked for changes.
@@ -254,7 +256,7 @@ pub async fn run_bot(state: AppState, mut shutdown: watch::Receiver<bool>) {
         let mut busy = false;
         if let Some(bot) = state.bot.get() {
             match answer_pending(&state, &bot, &client, llm.as_ref()).await {
-                Ok(n) => busy = n as i64 == BATCH,
+                Ok(more) => busy = more,
                 Err(e) => tracing::error!(error = %e, "the bot failed; retrying"),
             }
         }
@@ -288,24 +290,41 @@ async fn resolve_idle(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Answers the oldest pending message of each conversation, conversations
+/// side by side (a slow shop system holds up only its own customer). A
+/// conversation's next message waits for the next pass, so it is read with
+/// the memory this turn leaves. Returns whether more may be waiting.
 async fn answer_pending(
     state: &AppState,
     bot: &Bot,
     client: &ActionClient,
     llm: Option<&parley_bot::llm::LlmClient>,
-) -> anyhow::Result<usize> {
+) -> anyhow::Result<bool> {
+    use futures_util::StreamExt;
     let pending = state.store.pending_bot_messages(BATCH).await?;
-    let n = pending.len();
-    for m in pending {
-        let started = std::time::Instant::now();
-        let mut turn = decide(state, bot, client, &m).await;
-        if let Some(llm) = llm {
-            turn = grounded(bot, llm, &m, turn, &vars(state, &m)).await;
-        }
-        ::metrics::histogram!("parley_bot_turn_seconds").record(started.elapsed().as_secs_f64());
-        commit(state, bot, &m, turn).await?;
-    }
-    Ok(n)
+    let fetched = pending.len();
+    let mut seen = std::collections::HashSet::new();
+    let firsts: Vec<BotInbound> = pending
+        .into_iter()
+        .filter(|m| seen.insert(m.ticket_id))
+        .collect();
+    let more = firsts.len() < fetched || fetched as i64 == BATCH;
+    let results: Vec<anyhow::Result<()>> = futures_util::stream::iter(firsts)
+        .map(|m| async move {
+            let started = std::time::Instant::now();
+            let mut turn = decide(state, bot, client, &m).await;
+            if let Some(llm) = llm {
+                turn = grounded(bot, llm, &m, turn, &vars(state, &m)).await;
+            }
+            ::metrics::histogram!("parley_bot_turn_seconds")
+                .record(started.elapsed().as_secs_f64());
+            commit(state, bot, &m, turn).await
+        })
+        .buffer_unordered(CONCURRENT)
+        .collect()
+        .await;
+    results.into_iter().collect::<anyhow::Result<()>>()?;
+    Ok(more)
 }
 
 /// The bot's turn for one message, calls included.

@@ -891,3 +891,40 @@ async fn the_llm_answers_only_what_the_knowledge_base_states() {
         .collect();
     assert!(sent.iter().all(|m| !body(m).contains("60 days")));
 }
+
+#[tokio::test]
+async fn two_messages_in_one_webhook_are_read_in_order_with_the_bots_memory() {
+    let b = start().await;
+    let ts = b.h.state().now() / 1000;
+    let mut both = simulate::text(
+        PNID,
+        "15550783881",
+        "4915100000040",
+        "Ana",
+        &simulate::new_wamid(),
+        "where is my order",
+        ts,
+    );
+    let second = simulate::text(
+        PNID,
+        "15550783881",
+        "4915100000040",
+        "Ana",
+        &simulate::new_wamid(),
+        "10042",
+        ts,
+    );
+    let msg = second["entry"][0]["changes"][0]["value"]["messages"][0].clone();
+    both["entry"][0]["changes"][0]["value"]["messages"]
+        .as_array_mut()
+        .unwrap()
+        .push(msg);
+    assert_eq!(b.h.webhook(&both).await, 200);
+    let m = b.received("4915100000040", 2).await;
+    assert!(
+        body(&m[0]).contains("What's your order number?"),
+        "{}",
+        m[0]
+    );
+    assert!(body(&m[1]).contains("Order #10042"), "{}", m[1]);
+}
