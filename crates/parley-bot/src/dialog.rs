@@ -61,7 +61,8 @@ pub struct Session {
 }
 
 impl Session {
-    /// Whether the bot is waiting for an answer to its own question.
+    /// Whether the bot is waiting for an answer to its own question (a slot,
+    /// or a choice after "did you mean…").
     pub fn awaiting(&self) -> bool {
         self.flow.as_ref().is_some_and(|f| f.awaiting.is_some()) || self.attempts > 0
     }
@@ -533,6 +534,17 @@ impl Bot {
                 t
             }
         }
+    }
+
+    /// A message the bot cannot read (a photo, a voice note, a location): a
+    /// person can, so it hands off.
+    pub fn cannot_read(&self, session: &Session, kind: &str) -> Turn {
+        self.handoff(
+            session.clone(),
+            HandoffReason::NoAnswer,
+            Vec::new(),
+            format!("the customer sent a {kind} the bot cannot read"),
+        )
     }
 
     /// Carries on after a [`Call`] the server performed.

@@ -358,25 +358,7 @@ async fn decide(state: &AppState, bot: &Bot, client: &ActionClient, m: &BotInbou
         (None, false) => bot.turn(&session, Input::Text(&text), &signals, &vars),
         // A photo, a voice note, a location: the bot cannot read them, a
         // person can.
-        (None, true) => {
-            let mut t = bot.turn(
-                &session,
-                Input::Text(""),
-                &Signals {
-                    person_requested: Some(("human".into(), format!("sent a {}", m.kind))),
-                    negative_sentiment: None,
-                },
-                &vars,
-            );
-            t.analysis.why = format!(
-                "no_answer: the customer sent a {} the bot cannot read",
-                m.kind
-            );
-            if let Step::Handoff { reason, .. } = &mut t.step {
-                *reason = HandoffReason::NoAnswer;
-            }
-            t
-        }
+        (None, true) => bot.cannot_read(&session, &m.kind),
     };
     if !mood.cues.is_empty() {
         turn.analysis.why = format!("{}; sentiment {}", turn.analysis.why, mood.explain());
@@ -563,12 +545,7 @@ async fn commit(state: &AppState, bot: &Bot, m: &BotInbound, turn: Turn) -> anyh
         Some(_) => None,
         None => {
             let at = state.now() + bot.settings().resolve_after.as_ms();
-            let waiting = turn
-                .session
-                .flow
-                .as_ref()
-                .is_some_and(|f| f.awaiting.is_some())
-                || turn.analysis.outcome == "clarify";
+            let waiting = turn.session.awaiting();
             Some((at, if waiting { "abandoned" } else { "deflected" }))
         }
     };

@@ -22,6 +22,7 @@
 
 use crate::ingest::{InboundMessage, audit};
 use crate::outbox::ReplyDraft;
+use crate::tickets::{agent_ref, team_ref};
 use crate::{AgentRef, Result, Store, StoreError, TeamRef, Ticket, WriteTx, json_text};
 use parley_core::{TicketStatus, window};
 use serde::Serialize;
@@ -127,27 +128,13 @@ const SURVEY_SELECT: &str = "SELECT s.id, s.ticket_id, s.state, s.skip_reason, s
     LEFT JOIN teams tm ON tm.id = s.team_id";
 
 fn survey_from_row(row: &AnyRow) -> Result<CsatSurvey> {
-    let a_id: Option<i64> = row.try_get("a_id")?;
-    let tm_id: Option<i64> = row.try_get("tm_id")?;
     Ok(CsatSurvey {
         id: row.try_get("id")?,
         ticket_id: row.try_get("ticket_id")?,
         state: row.try_get("state")?,
         skip_reason: row.try_get("skip_reason")?,
-        agent: match a_id {
-            Some(id) => Some(AgentRef {
-                id,
-                name: row.try_get("a_name")?,
-            }),
-            None => None,
-        },
-        team: match tm_id {
-            Some(id) => Some(TeamRef {
-                id,
-                name: row.try_get("tm_name")?,
-            }),
-            None => None,
-        },
+        agent: agent_ref(row)?,
+        team: team_ref(row)?,
         scheduled_at: row.try_get("scheduled_at")?,
         sent_at: row.try_get("sent_at")?,
         sent_by: row.try_get("sent_by")?,
@@ -1140,28 +1127,14 @@ impl Store {
         };
         let mut recent_comments = Vec::with_capacity(recent.len());
         for row in &recent {
-            let a_id: Option<i64> = row.try_get("a_id")?;
-            let tm_id: Option<i64> = row.try_get("tm_id")?;
             recent_comments.push(CsatComment {
                 survey_id: row.try_get("id")?,
                 ticket_id: row.try_get("ticket_id")?,
                 rating: row.try_get("rating")?,
                 comment: row.try_get("comment")?,
                 commented_at: row.try_get("commented_at")?,
-                agent: match a_id {
-                    Some(id) => Some(AgentRef {
-                        id,
-                        name: row.try_get("a_name")?,
-                    }),
-                    None => None,
-                },
-                team: match tm_id {
-                    Some(id) => Some(TeamRef {
-                        id,
-                        name: row.try_get("tm_name")?,
-                    }),
-                    None => None,
-                },
+                agent: agent_ref(row)?,
+                team: team_ref(row)?,
             });
         }
         Ok(CsatSummary {

@@ -60,13 +60,35 @@ enum Bind {
     Text(String),
 }
 
+/// The agent of a row's `a_id` / `a_name` columns, if any.
+pub(crate) fn agent_ref(row: &AnyRow) -> Result<Option<AgentRef>> {
+    let id: Option<i64> = row.try_get("a_id")?;
+    Ok(match id {
+        Some(id) => Some(AgentRef {
+            id,
+            name: row.try_get("a_name")?,
+        }),
+        None => None,
+    })
+}
+
+/// The team of a row's `tm_id` / `tm_name` columns, if any.
+pub(crate) fn team_ref(row: &AnyRow) -> Result<Option<TeamRef>> {
+    let id: Option<i64> = row.try_get("tm_id")?;
+    Ok(match id {
+        Some(id) => Some(TeamRef {
+            id,
+            name: row.try_get("tm_name")?,
+        }),
+        None => None,
+    })
+}
+
 fn ticket_from_row(row: &AnyRow, now: i64) -> Result<Ticket> {
     let status: String = row.try_get("status")?;
     let priority: String = row.try_get("priority")?;
     let last_inbound_at: Option<i64> = row.try_get("last_inbound_at")?;
     let wa_id: Option<String> = row.try_get("wa_id")?;
-    let a_id: Option<i64> = row.try_get("a_id")?;
-    let tm_id: Option<i64> = row.try_get("tm_id")?;
     let status: TicketStatus = status
         .parse()
         .map_err(|e| StoreError::Invalid(format!("{e}")))?;
@@ -84,20 +106,8 @@ fn ticket_from_row(row: &AnyRow, now: i64) -> Result<Ticket> {
             user_id: row.try_get("user_id")?,
             name: row.try_get("c_name")?,
         },
-        assignee: match a_id {
-            Some(id) => Some(AgentRef {
-                id,
-                name: row.try_get("a_name")?,
-            }),
-            None => None,
-        },
-        team: match tm_id {
-            Some(id) => Some(TeamRef {
-                id,
-                name: row.try_get("tm_name")?,
-            }),
-            None => None,
-        },
+        assignee: agent_ref(row)?,
+        team: team_ref(row)?,
         labels: Vec::new(),
         phone_number_id: row.try_get("phone_number_id")?,
         last_message_preview: row.try_get("last_message_preview")?,
@@ -680,7 +690,6 @@ impl Store {
 }
 
 fn message_from_row(row: &AnyRow) -> Result<Message> {
-    let a_id: Option<i64> = row.try_get("a_id")?;
     let md_id: Option<i64> = row.try_get("md_id")?;
     let reply_to: Option<String> = row.try_get("reply_to_wamid")?;
     let error_code: Option<i64> = row.try_get("error_code")?;
@@ -728,13 +737,7 @@ fn message_from_row(row: &AnyRow) -> Result<Message> {
         } else {
             None
         },
-        author: match a_id {
-            Some(id) => Some(AgentRef {
-                id,
-                name: row.try_get("a_name")?,
-            }),
-            None => None,
-        },
+        author: agent_ref(row)?,
         sent_at: row.try_get("sent_at")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
