@@ -57,8 +57,9 @@ async fn the_whole_loop_customer_to_agent_and_back() {
     })
     .await
     .expect("ticket.created event");
+    // How fast is for the benchmarks (BENCHMARKS.md); a timed assert here only
+    // fails on a loaded machine. That it arrives at all, pushed, is the test.
     println!("ticket.created reached the agent {latency:?} after the webhook was sent");
-    assert!(latency < Duration::from_secs(1), "{latency:?}");
 
     let t = one_ticket(&h).await;
     assert_eq!(t["status"], "new");
@@ -999,14 +1000,19 @@ async fn replies_to_different_customers_go_out_concurrently() {
         .filter(|r| r.path.ends_with("/messages") && r.body.get("to").is_some())
         .map(|r| r.at)
         .collect();
-    let first = *arrivals.iter().min().unwrap();
-    let last = *arrivals.iter().max().unwrap();
-    let span = last.duration_since(first).unwrap();
-    // One at a time, ten sends that each take 300 ms cannot start within
-    // 2.7 s of each other; concurrently they start within a few hundred ms.
+    // One at a time, each send starts at least 300 ms (the fake's reply
+    // delay) after the one before; two starting closer together than that
+    // prove they overlapped, however loaded the machine is.
+    let mut arrivals = arrivals;
+    arrivals.sort();
+    let closest = arrivals
+        .windows(2)
+        .map(|w| w[1].duration_since(w[0]).unwrap())
+        .min()
+        .unwrap();
     assert!(
-        span < Duration::from_millis(1500),
-        "sends started over {span:?}: they waited for each other"
+        closest < Duration::from_millis(300),
+        "no two sends overlapped (closest starts {closest:?} apart): they waited for each other"
     );
     h.stop().await;
 }
