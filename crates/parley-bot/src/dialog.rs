@@ -536,6 +536,57 @@ impl Bot {
         }
     }
 
+    /// Answers `intent` for the typed `text`, exactly as [`Bot::turn`] does when
+    /// its model matched it with `confidence` (the intent's action flow starts,
+    /// slots the text already holds are filled), for an intent chosen by
+    /// another classifier (the server's LLM). `session` is the one before the
+    /// message, as given to [`Bot::turn`]; `why` goes on the analysis. An
+    /// unknown intent, or a follow-up whose parent was not answered last, is a
+    /// handoff, never an answer.
+    pub fn answer_intent(
+        &self,
+        session: &Session,
+        intent: &str,
+        confidence: f32,
+        text: &str,
+        vars: &HashMap<String, String>,
+        why: String,
+    ) -> Turn {
+        let mut s = session.clone();
+        let text = text.trim();
+        let applies = self.kb.intent(intent).is_some_and(|i| match &i.after {
+            Some(parent) => s.last_intent.as_deref() == Some(parent.as_str()),
+            None => true,
+        });
+        if !applies {
+            return self.handoff(
+                s,
+                HandoffReason::NoAnswer,
+                Vec::new(),
+                format!("{why}; {intent} does not apply here"),
+            );
+        }
+        if s.flow.as_ref().is_some_and(|f| f.awaiting.is_some()) {
+            s.flow = None;
+            s.options.clear();
+        }
+        s.last_text = Some(text.to_string());
+        self.answer(s, intent, Some(confidence), Vec::new(), text, vars, why)
+    }
+
+    /// The intents that may answer a message in `session` (follow-ups only
+    /// right after their parent), for another classifier to choose from.
+    pub fn candidates<'a>(&'a self, session: &Session) -> Vec<&'a crate::kb::Intent> {
+        self.kb
+            .intents
+            .iter()
+            .filter(|i| match &i.after {
+                Some(parent) => session.last_intent.as_deref() == Some(parent.as_str()),
+                None => true,
+            })
+            .collect()
+    }
+
     /// A message the bot cannot read (a photo, a voice note, a location): a
     /// person can, so it hands off.
     pub fn cannot_read(&self, session: &Session, kind: &str) -> Turn {

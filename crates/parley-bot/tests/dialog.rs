@@ -499,3 +499,61 @@ fn a_tapped_list_row_of_an_answer_leads_to_its_own_answer() {
     );
     assert!(reply_text(&r).contains("Lange Reihe 40"));
 }
+
+#[test]
+fn an_intent_chosen_elsewhere_is_answered_like_a_match_flow_included() {
+    let bot = bot();
+    // As the server does when its LLM names order_tracking for a message the
+    // matcher could not place: the flow starts and the number is taken.
+    let text = "parcel 10042 never showed up, thoughts?";
+    let t = bot.answer_intent(
+        &Session::default(),
+        "order_tracking",
+        0.9,
+        text,
+        &vars(),
+        "the LLM classified it as order_tracking (0.90)".into(),
+    );
+    let Step::Call(call) = &t.step else {
+        panic!("{:?} {:?}", t.step, t.analysis)
+    };
+    assert!(call.url.ends_with("/orders/10042"), "{}", call.url);
+    assert_eq!(t.analysis.intent.as_deref(), Some("order_tracking"));
+    assert_eq!(t.analysis.confidence, Some(0.9));
+    assert!(t.analysis.why.contains("LLM"), "{:?}", t.analysis);
+    assert_eq!(t.session.last_text.as_deref(), Some(text));
+    assert_eq!(t.session.answered, ["order_tracking"]);
+
+    let t = bot.answer_intent(
+        &Session::default(),
+        "payment_methods",
+        0.8,
+        "how do I settle up",
+        &vars(),
+        "llm".into(),
+    );
+    assert!(reply_text(&t).contains("PayPal"), "{}", reply_text(&t));
+    assert_eq!(t.analysis.outcome, "answer");
+
+    // An unknown intent, or a follow-up without its parent, is a handoff.
+    for name in ["gift_cards", "returns_cost"] {
+        let t = bot.answer_intent(&Session::default(), name, 0.99, "x", &vars(), "llm".into());
+        assert!(
+            matches!(
+                t.step,
+                Step::Handoff {
+                    reason: HandoffReason::NoAnswer,
+                    ..
+                }
+            ),
+            "{name}: {:?}",
+            t.step
+        );
+    }
+    let names: Vec<&str> = bot
+        .candidates(&Session::default())
+        .iter()
+        .map(|i| i.name.as_str())
+        .collect();
+    assert!(names.contains(&"order_tracking") && !names.contains(&"returns_cost"));
+}

@@ -54,9 +54,71 @@ pub struct BotConfig {
     /// `scripts/fetch-minilm.sh`): the stronger intent back end. `None`: the
     /// built-in matcher.
     pub embedding_model: Option<PathBuf>,
-    /// An OpenAI-compatible chat endpoint the bot asks, when it has no
-    /// confident answer, for an answer grounded only in the knowledge base.
+    /// An OpenAI-compatible chat endpoint the bot asks for what
+    /// [`BotConfig::llm_tasks`] names: the intent of a message the matcher
+    /// cannot answer, every typed message's sentiment, and, last, an answer
+    /// grounded only in the knowledge base. `None`: no LLM.
     pub llm: Option<parley_bot::llm::LlmConfig>,
+    /// What the LLM is used for (all of it by default).
+    pub llm_tasks: LlmTasks,
+}
+
+/// What the bot asks its LLM for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LlmTasks {
+    /// `intent`: classify a typed message the matcher hands off or is unsure
+    /// about; a known intent at or above the answer threshold is answered.
+    pub intent: bool,
+    /// `sentiment`: score every typed message (the lexicon when it fails).
+    pub sentiment: bool,
+    /// `answer`: an answer grounded in the knowledge base, when nothing
+    /// else answered.
+    pub answer: bool,
+}
+
+impl Default for LlmTasks {
+    fn default() -> LlmTasks {
+        LlmTasks {
+            intent: true,
+            sentiment: true,
+            answer: true,
+        }
+    }
+}
+
+impl LlmTasks {
+    /// The task names, as `--bot-llm-tasks` and `[bot] llm_tasks` take them.
+    pub const NAMES: [&'static str; 3] = ["intent", "sentiment", "answer"];
+
+    /// Reads a list of task names (any case, duplicates allowed); an unknown
+    /// name or an empty list is an error that names it.
+    pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<LlmTasks, String> {
+        let mut t = LlmTasks {
+            intent: false,
+            sentiment: false,
+            answer: false,
+        };
+        for n in names {
+            match n.as_ref().trim().to_ascii_lowercase().as_str() {
+                "intent" => t.intent = true,
+                "sentiment" => t.sentiment = true,
+                "answer" => t.answer = true,
+                other => {
+                    return Err(format!(
+                        "unknown LLM task {other:?}; the tasks are {}",
+                        Self::NAMES.join(", ")
+                    ));
+                }
+            }
+        }
+        if !(t.intent || t.sentiment || t.answer) {
+            return Err(format!(
+                "no LLM task given; name one or more of {} (to use no LLM, leave its URL unset)",
+                Self::NAMES.join(", ")
+            ));
+        }
+        Ok(t)
+    }
 }
 
 /// The bot in force and how it got there.
@@ -228,6 +290,12 @@ pub async fn watch_kb(state: AppState, dir: PathBuf, mut shutdown: watch::Receiv
     }
 }
 
+/// The LLM client and what it is used for.
+struct Llm {
+    client: parley_bot::llm::LlmClient,
+    tasks: LlmTasks,
+}
+
 /// The worker: answers pending customer messages and resolves conversations
 /// left alone.
 pub async fn run_bot(state: AppState, mut shutdown: watch::Receiver<bool>) {
@@ -237,13 +305,19 @@ pub async fn run_bot(state: AppState, mut shutdown: watch::Receiver<bool>) {
         .map(|b| b.settings().action_timeout.as_ms())
         .unwrap_or(5_000);
     let client = ActionClient::new(Duration::from_millis(timeout.max(100) as u64));
+    let tasks = state
+        .config
+        .bot
+        .as_ref()
+        .map(|b| b.llm_tasks)
+        .unwrap_or_default();
     let llm = state
         .config
         .bot
         .as_ref()
         .and_then(|b| b.llm.clone())
         .and_then(|c| match parley_bot::llm::LlmClient::new(c) {
-            Ok(c) => Some(c),
+            Ok(c) => Some(Llm { client: c, tasks }),
             Err(e) => {
                 tracing::error!(error = %e, "the bot's LLM is misconfigured; answering without it");
                 None
@@ -298,7 +372,7 @@ async fn answer_pending(
     state: &AppState,
     bot: &Bot,
     client: &ActionClient,
-    llm: Option<&parley_bot::llm::LlmClient>,
+    llm: Option<&Llm>,
 ) -> anyhow::Result<bool> {
     use futures_util::StreamExt;
     let pending = state.store.pending_bot_messages(BATCH).await?;
@@ -312,13 +386,13 @@ async fn answer_pending(
     let results: Vec<anyhow::Result<()>> = futures_util::stream::iter(firsts)
         .map(|m| async move {
             let started = std::time::Instant::now();
-            let mut turn = decide(state, bot, client, &m).await;
-            if let Some(llm) = llm {
-                turn = grounded(bot, llm, &m, turn, &vars(state, &m)).await;
+            let (mut turn, mood) = decide(state, bot, client, llm, &m).await;
+            if let Some(llm) = llm.filter(|l| l.tasks.answer) {
+                turn = grounded(bot, &llm.client, &m, turn, &vars(state, &m)).await;
             }
             ::metrics::histogram!("parley_bot_turn_seconds")
                 .record(started.elapsed().as_secs_f64());
-            commit(state, bot, &m, turn).await
+            commit(state, bot, &m, turn, mood).await
         })
         .buffer_unordered(CONCURRENT)
         .collect()
@@ -328,7 +402,21 @@ async fn answer_pending(
 }
 
 /// The bot's turn for one message, calls included.
-async fn decide(state: &AppState, bot: &Bot, client: &ActionClient, m: &BotInbound) -> Turn {
+///
+/// The order: the built-in matcher (or embedding back end) first; for a typed
+/// message it hands off or is unsure about, the LLM's classification, when it
+/// names a known intent at or above the answer threshold; the sentiment from
+/// the LLM (the lexicon without one, or when it fails) can override both with
+/// a handoff. The LLM's two calls run side by side, each within its timeout;
+/// a failure keeps the matcher's turn. The grounded answer comes after, in
+/// [`grounded`]. Also returns the message's sentiment score, whoever gave it.
+async fn decide(
+    state: &AppState,
+    bot: &Bot,
+    client: &ActionClient,
+    llm: Option<&Llm>,
+    m: &BotInbound,
+) -> (Turn, f64) {
     let session: Session = m
         .session
         .as_deref()
@@ -347,21 +435,121 @@ async fn decide(state: &AppState, bot: &Bot, client: &ActionClient, m: &BotInbou
         };
         signals.person_requested = Some((kind.into(), r.matched));
     }
-    let mood = parley_bot::sentiment::analyze(&text);
-    if let Some(parley_core::escalation::Trigger::NegativeSentiment { score }) =
-        desk.escalator().negative_sentiment(mood.score)
-    {
-        signals.negative_sentiment = Some(score);
+    let negative = |score: f64| match desk.escalator().negative_sentiment(score) {
+        Some(parley_core::escalation::Trigger::NegativeSentiment { score }) => Some(score),
+        _ => None,
+    };
+    // Only typed text goes to the LLM: not a tapped button, not a photo; and
+    // not a request for a person, which hands off whatever the mood.
+    let typed = choice.is_none() && !text.trim().is_empty();
+    let llm_sentiment = llm
+        .filter(|l| l.tasks.sentiment && typed && signals.person_requested.is_none())
+        .map(|l| &l.client);
+    let lexicon = parley_bot::sentiment::analyze(&text);
+    let mut mood_why = (!lexicon.cues.is_empty()).then(|| lexicon.explain());
+    let mut score = lexicon.score;
+    if llm_sentiment.is_none() {
+        signals.negative_sentiment = negative(lexicon.score);
     }
-    let mut turn = match (&choice, text.trim().is_empty()) {
-        (Some((id, title)), _) => bot.turn(&session, Input::Choice { id, title }, &signals, &vars),
-        (None, false) => bot.turn(&session, Input::Text(&text), &signals, &vars),
+    let run = |signals: &Signals| match (&choice, text.trim().is_empty()) {
+        (Some((id, title)), _) => bot.turn(&session, Input::Choice { id, title }, signals, &vars),
+        (None, false) => bot.turn(&session, Input::Text(&text), signals, &vars),
         // A photo, a voice note, a location: the bot cannot read them, a
         // person can.
         (None, true) => bot.cannot_read(&session, &m.kind),
     };
-    if !mood.cues.is_empty() {
-        turn.analysis.why = format!("{}; sentiment {}", turn.analysis.why, mood.explain());
+    let mut turn = run(&signals);
+    // Not while the bot waits for a slot: that answer is the flow's to read.
+    let awaiting_slot = session.flow.as_ref().is_some_and(|f| f.awaiting.is_some());
+    let llm_intent = llm
+        .filter(|l| l.tasks.intent && typed && !awaiting_slot && unanswered(&turn))
+        .map(|l| &l.client);
+    let intents: Vec<(String, String)> = match llm_intent {
+        Some(_) => bot
+            .candidates(&session)
+            .into_iter()
+            .map(|i| {
+                let examples = i.examples.iter().take(4).map(String::as_str);
+                let description = std::iter::once(i.title.as_str())
+                    .chain(examples)
+                    .collect::<Vec<_>>()
+                    .join(" | ");
+                (i.name.clone(), description)
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let (mood, ranked) = tokio::join!(
+        async {
+            match llm_sentiment {
+                Some(l) => Some(l.sentiment(&text).await),
+                None => None,
+            }
+        },
+        async {
+            match llm_intent {
+                Some(l) => Some(l.classify(&text, &intents).await),
+                None => None,
+            }
+        },
+    );
+    if let Some(mood) = &mood {
+        let outcome = match &mood.source {
+            parley_bot::llm::SentimentSource::Llm { .. } => "ok",
+            parley_bot::llm::SentimentSource::LexiconFallback { error } => {
+                tracing::warn!(ticket = m.ticket_id, error = %error, "llm sentiment failed; the lexicon scored the message");
+                "fallback"
+            }
+        };
+        ::metrics::counter!("parley_bot_llm_total", "task" => "sentiment", "outcome" => outcome)
+            .increment(1);
+        mood_why = Some(mood.explain());
+        score = mood.sentiment.score;
+        signals.negative_sentiment = negative(score);
+    }
+    if signals.negative_sentiment.is_some() && mood.is_some() {
+        // The LLM's score crossed the line: the same handoff as the lexicon's.
+        turn = run(&signals);
+    } else if let Some(ranked) = ranked {
+        let threshold = bot.settings().answer_threshold;
+        let (outcome, note) = match ranked {
+            Ok(r) => match r.into_iter().next() {
+                Some((intent, confidence)) if confidence >= threshold => {
+                    let why = format!(
+                        "{}; the LLM classified it as {intent} ({confidence:.2})",
+                        turn.analysis.why
+                    );
+                    let candidates = turn.analysis.candidates.clone();
+                    turn = bot.answer_intent(&session, &intent, confidence, &text, &vars, why);
+                    if turn.analysis.candidates.is_empty() {
+                        turn.analysis.candidates = candidates;
+                    }
+                    ("answered", None)
+                }
+                Some((intent, confidence)) => (
+                    "unsure",
+                    Some(format!(
+                        "the LLM classified it as {intent} ({confidence:.2}), below the answer threshold {threshold:.2}"
+                    )),
+                ),
+                None => ("none", Some("the LLM found no intent for it".to_string())),
+            },
+            Err(e) => {
+                tracing::warn!(ticket = m.ticket_id, error = %e, "llm classify failed; the matcher's turn stands");
+                (
+                    "failed",
+                    Some(format!("the LLM could not classify it: {e}")),
+                )
+            }
+        };
+        ::metrics::counter!("parley_bot_llm_total", "task" => "classify", "outcome" => outcome)
+            .increment(1);
+        if let Some(note) = note {
+            turn.analysis.why = format!("{}; {note}", turn.analysis.why);
+        }
+    }
+    if let Some(why) = mood_why {
+        turn.analysis.why = format!("{}; sentiment {why}", turn.analysis.why);
     }
     for attempt in 0..MAX_CALLS {
         let Step::Call(call) = &turn.step else {
@@ -391,7 +579,22 @@ async fn decide(state: &AppState, bot: &Bot, client: &ActionClient, m: &BotInbou
             &vars,
         );
     }
-    turn
+    (turn, score)
+}
+
+/// Whether the matcher's turn leaves the message unanswered: a handoff for
+/// want of an answer, or a clarifying question (also one that gave up after
+/// too many). Only then is the LLM asked for the intent.
+fn unanswered(turn: &Turn) -> bool {
+    match &turn.step {
+        Step::Handoff { reason, .. } => {
+            matches!(
+                reason,
+                HandoffReason::NoAnswer | HandoffReason::TooManyAttempts
+            )
+        }
+        _ => turn.analysis.outcome == "clarify",
+    }
 }
 
 /// When the matcher found no answer for a text, asks the LLM for one stated
@@ -455,7 +658,7 @@ async fn grounded(
                     ),
                 ];
             }
-            ::metrics::counter!("parley_bot_llm_total", "outcome" => "answered").increment(1);
+            ::metrics::counter!("parley_bot_llm_total", "task" => "answer", "outcome" => "answered").increment(1);
             Turn {
                 step: Step::Reply(vec![reply]),
                 session,
@@ -473,7 +676,7 @@ async fn grounded(
             }
         }
         Grounded::NoAnswer(why) => {
-            ::metrics::counter!("parley_bot_llm_total", "outcome" => "no_answer").increment(1);
+            ::metrics::counter!("parley_bot_llm_total", "task" => "answer", "outcome" => "no_answer").increment(1);
             let mut turn = turn;
             turn.analysis.why = format!(
                 "{}; the LLM gave no grounded answer: {why}",
@@ -528,7 +731,15 @@ fn tapped(content: &Value) -> Option<(String, String)> {
     None
 }
 
-async fn commit(state: &AppState, bot: &Bot, m: &BotInbound, turn: Turn) -> anyhow::Result<()> {
+/// Writes the turn; `sentiment` goes on the analysis (the router escalates a
+/// negative-sentiment handoff by it, whether the LLM or the lexicon scored it).
+async fn commit(
+    state: &AppState,
+    bot: &Bot,
+    m: &BotInbound,
+    turn: Turn,
+    sentiment: f64,
+) -> anyhow::Result<()> {
     let (messages, end) = match &turn.step {
         Step::Reply(msgs) => (msgs.clone(), None),
         Step::Resolve(msgs) => (msgs.clone(), Some(BotEnd::Resolve)),
@@ -552,6 +763,7 @@ async fn commit(state: &AppState, bot: &Bot, m: &BotInbound, turn: Turn) -> anyh
     let mut analysis = serde_json::to_value(&turn.analysis).unwrap_or_default();
     analysis["model"] = json!(bot.model_name());
     analysis["message_id"] = json!(m.message_id);
+    analysis["sentiment"] = json!(sentiment);
     if let Step::Handoff { reason, .. } = &turn.step {
         analysis["handoff_reason"] = json!(reason.as_str());
     }

@@ -259,6 +259,22 @@ pub fn decide(
     }
 }
 
+/// For a conversation the bot handed over for its sentiment: the trigger,
+/// from the score the bot's turn recorded. The bot's LLM may read anger the
+/// lexicon on the text does not; the ticket escalates all the same.
+async fn bot_sentiment(state: &AppState, desk: &Desk, c: &RoutingCandidate) -> Option<Trigger> {
+    if !c.from_bot {
+        return None;
+    }
+    let audit = state.store.ticket_audit(c.id).await.ok()?;
+    let turn = audit.iter().rev().find(|a| a.action == "bot_turn")?;
+    if turn.detail["handoff_reason"] != "negative_sentiment" {
+        return None;
+    }
+    desk.escalator()
+        .negative_sentiment(turn.detail["sentiment"].as_f64()?)
+}
+
 /// The negative-sentiment trigger, when the message is angry enough for the
 /// desk's threshold (`escalation.negative_sentiment`).
 fn angry(desk: &Desk, text: &str) -> Option<Trigger> {
@@ -363,7 +379,11 @@ async fn route_pending(state: &AppState) -> anyhow::Result<usize> {
             }
             Some(trigger) => triggers.push((c.id, trigger)),
             None => {
-                if let Some(trigger) = repeat_contact(state, &desk, c, d, now).await? {
+                let trigger = match bot_sentiment(state, &desk, c).await {
+                    Some(t) => Some(t),
+                    None => repeat_contact(state, &desk, c, d, now).await?,
+                };
+                if let Some(trigger) = trigger {
                     triggers.push((c.id, trigger));
                 }
             }

@@ -58,6 +58,15 @@ struct Bot {
 }
 
 async fn start_at(at: i64, desk: Value) -> Bot {
+    start_bot(at, desk, None).await
+}
+
+/// The bot, optionally with an LLM doing `tasks`.
+async fn start_bot(
+    at: i64,
+    desk: Value,
+    llm: Option<(parley_bot::llm::LlmConfig, parley_server::bot::LlmTasks)>,
+) -> Bot {
     let (shop_url, shop) = shop().await;
     let root = tempfile::tempdir().unwrap();
     let kb = kb_copy(root.path());
@@ -71,7 +80,8 @@ async fn start_at(at: i64, desk: Value) -> Bot {
                 kb_dir,
                 public_url: Some(shop_url),
                 embedding_model: None,
-                llm: None,
+                llm_tasks: llm.as_ref().map(|l| l.1).unwrap_or_default(),
+                llm: llm.map(|l| l.0),
             })
         },
         Some(dyn_clock),
@@ -93,15 +103,15 @@ async fn start_at(at: i64, desk: Value) -> Bot {
     Bot { h, clock, kb, shop }
 }
 
+fn one_team() -> Value {
+    json!({
+        "teams": [{"name": "Support", "members": ["agent@e2e.test"]}],
+        "routing": {"fallback": {"team": "Support", "strategy": "load_balanced"}}
+    })
+}
+
 async fn start() -> Bot {
-    start_at(
-        now_ms(),
-        json!({
-            "teams": [{"name": "Support", "members": ["agent@e2e.test"]}],
-            "routing": {"fallback": {"team": "Support", "strategy": "load_balanced"}}
-        }),
-    )
-    .await
+    start_at(now_ms(), one_team()).await
 }
 
 impl Bot {
@@ -174,6 +184,19 @@ impl Bot {
             .await;
         assert_eq!(s, 200, "{v}");
         v["items"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The `why` of the bot's first turn for `phone` on the timeline.
+    async fn turn_why(&self, phone: &str) -> String {
+        let id = self.ticket_of(phone).await["id"].as_i64().unwrap();
+        eventually(T, "the bot's turn on the timeline", || async {
+            self.audit(id)
+                .await
+                .into_iter()
+                .find(|a| a["action"] == "bot_turn")
+                .and_then(|a| a["detail"]["why"].as_str().map(String::from))
+        })
+        .await
     }
 
     async fn handoff(&self, phone: &str) -> Value {
@@ -688,6 +711,7 @@ async fn a_broken_knowledge_base_stops_the_start_with_file_and_line() {
         public_url: None,
         embedding_model: None,
         llm: None,
+        llm_tasks: Default::default(),
     });
     let err = match parley_server::Server::start(cfg).await {
         Ok(_) => panic!("started with a broken knowledge base"),
@@ -726,6 +750,7 @@ async fn the_embedding_back_end_answers_through_the_same_flow() {
                 public_url: Some(shop_url),
                 embedding_model: Some(model),
                 llm: None,
+                llm_tasks: Default::default(),
             })
         },
         None,
@@ -748,10 +773,48 @@ async fn the_embedding_back_end_answers_through_the_same_flow() {
     assert!(body(&m[0]).contains("PayPal"), "{}", m[0]);
 }
 
-/// A fake OpenAI-compatible endpoint: checks what Parley sends, answers from a script.
-async fn fake_llm(replies: Vec<Value>) -> (String, Arc<std::sync::Mutex<Vec<Value>>>) {
-    let seen: Arc<std::sync::Mutex<Vec<Value>>> = Arc::default();
-    let script = Arc::new(std::sync::Mutex::new(replies.into_iter()));
+/// What the fake LLM does with one request.
+#[derive(Clone, Debug)]
+enum Llm {
+    /// Answers with this JSON as the assistant's message.
+    Says(Value),
+    /// Answers this HTTP status.
+    Fails(u16),
+    /// Answers only after this long (past the client's timeout).
+    Hangs(Duration),
+}
+
+/// Which of the bot's tasks a request is, from its system prompt.
+fn llm_task(system: &str) -> &'static str {
+    let classify = parley_bot::llm::classify_system_prompt::<&str, &str>(&[]);
+    let head = classify.split("Intents:").next().unwrap();
+    if system == parley_bot::llm::SENTIMENT_SYSTEM_PROMPT {
+        "sentiment"
+    } else if system.starts_with(head) {
+        "classify"
+    } else {
+        "answer"
+    }
+}
+
+/// The requests the fake LLM got: (task, body).
+type Seen = Arc<std::sync::Mutex<Vec<(&'static str, Value)>>>;
+
+fn requests(seen: &Seen, task: &str) -> Vec<Value> {
+    seen.lock()
+        .unwrap()
+        .iter()
+        .filter(|(t, _)| *t == task)
+        .map(|(_, b)| b.clone())
+        .collect()
+}
+
+/// A fake OpenAI-compatible endpoint: checks what Parley sends and answers
+/// with `script(task, customer's message)`, the task told apart by the
+/// system prompt (`classify`, `sentiment` or `answer`).
+async fn fake_llm(script: impl Fn(&str, &str) -> Llm + Send + Sync + 'static) -> (String, Seen) {
+    let seen: Seen = Arc::default();
+    let script = Arc::new(script);
     let s = seen.clone();
     let app = axum::Router::new().route(
         "/v1/chat/completions",
@@ -759,10 +822,28 @@ async fn fake_llm(replies: Vec<Value>) -> (String, Arc<std::sync::Mutex<Vec<Valu
             move |headers: axum::http::HeaderMap, axum::Json(body): axum::Json<Value>| {
                 let (s, script) = (s.clone(), script.clone());
                 async move {
+                    use axum::response::IntoResponse;
                     assert_eq!(headers["authorization"], "Bearer llm-key");
-                    s.lock().unwrap().push(body);
-                    let content = script.lock().unwrap().next().unwrap_or(json!({"answer": null}));
+                    let system = body["messages"][0]["content"].as_str().unwrap_or("");
+                    let user = body["messages"][1]["content"].as_str().unwrap_or("").to_string();
+                    let task = llm_task(system);
+                    s.lock().unwrap().push((task, body.clone()));
+                    let content = match script(task, &user) {
+                        Llm::Says(v) => v,
+                        Llm::Fails(code) => {
+                            return (
+                                axum::http::StatusCode::from_u16(code).unwrap(),
+                                "the model is on fire",
+                            )
+                                .into_response();
+                        }
+                        Llm::Hangs(d) => {
+                            tokio::time::sleep(d).await;
+                            json!({"intent": "none", "confidence": 0, "score": 0, "answer": null})
+                        }
+                    };
                     axum::Json(json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": content.to_string()}}]}))
+                        .into_response()
                 }
             },
         ),
@@ -773,85 +854,102 @@ async fn fake_llm(replies: Vec<Value>) -> (String, Arc<std::sync::Mutex<Vec<Valu
     (format!("http://{addr}/v1"), seen)
 }
 
+/// The LLM's reply for an ordinary message: nothing found, neutral, no answer.
+fn quiet(task: &str) -> Llm {
+    Llm::Says(match task {
+        "classify" => json!({"intent": "none", "confidence": 0.0}),
+        "sentiment" => json!({"score": 0.0, "label": "neutral"}),
+        _ => json!({"answer": null}),
+    })
+}
+
+/// The bot with a fake LLM (3 s timeout: generous on a loaded machine) doing `tasks`.
+async fn start_llm_with(
+    tasks: parley_server::bot::LlmTasks,
+    script: impl Fn(&str, &str) -> Llm + Send + Sync + 'static,
+) -> (Bot, Seen) {
+    let (url, seen) = fake_llm(script).await;
+    let mut c = parley_bot::llm::LlmConfig::new(url, "test-model");
+    c.api_key = Some("llm-key".into());
+    c.timeout = Duration::from_secs(3);
+    (
+        start_bot(now_ms(), one_team(), Some((c, tasks))).await,
+        seen,
+    )
+}
+
+async fn start_llm(script: impl Fn(&str, &str) -> Llm + Send + Sync + 'static) -> (Bot, Seen) {
+    start_llm_with(Default::default(), script).await
+}
+
+/// The messages of `pool` the built-in matcher alone does not answer on the
+/// example knowledge base (a handoff for want of an answer, or a clarifying
+/// question; only handoffs with `handoff_only`), found offline so that a
+/// better matcher changes which probe is used, not the test's outcome.
+fn unanswered<'a>(kb: &Path, pool: &[&'a str], handoff_only: bool) -> Vec<&'a str> {
+    use parley_bot::dialog::{HandoffReason, Step};
+    let offline = parley_server::bot::load(kb).unwrap();
+    pool.iter()
+        .copied()
+        .filter(|q| {
+            let t = offline.turn(
+                &Default::default(),
+                parley_bot::dialog::Input::Text(q),
+                &Default::default(),
+                &Default::default(),
+            );
+            match t.step {
+                Step::Handoff {
+                    reason: HandoffReason::NoAnswer,
+                    ..
+                } => true,
+                _ => !handoff_only && t.analysis.outcome == "clarify",
+            }
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn the_llm_answers_only_what_the_knowledge_base_states() {
-    let (llm_url, seen) = fake_llm(vec![
-        json!({"answer": "Yes, we deliver to Norway.", "sources": ["shipping_international"]}),
-        json!({"answer": "You can return it within 60 days.", "sources": ["returns_policy"]}),
-    ])
+    let script = Arc::new(std::sync::Mutex::new(
+        vec![
+            json!({"answer": "Yes, we deliver to Norway.", "sources": ["shipping_international"]}),
+            json!({"answer": "You can return it within 60 days.", "sources": ["returns_policy"]}),
+        ]
+        .into_iter(),
+    ));
+    let (b, seen) = start_llm(move |task, _| match task {
+        "answer" => Llm::Says(
+            script
+                .lock()
+                .unwrap()
+                .next()
+                .unwrap_or(json!({"answer": null})),
+        ),
+        _ => quiet(task),
+    })
     .await;
-    let (shop_url, _) = shop().await;
-    let root = tempfile::tempdir().unwrap();
-    let kb = kb_copy(root.path());
     // Questions the matcher hands off on this knowledge base, found offline.
-    let offline = parley_server::bot::load(&kb).unwrap();
-    let handed_off = |q: &str| {
-        matches!(
-            offline
-                .turn(
-                    &Default::default(),
-                    parley_bot::dialog::Input::Text(q),
-                    &Default::default(),
-                    &Default::default()
-                )
-                .step,
-            parley_bot::dialog::Step::Handoff { .. }
-        )
-    };
-    let questions: Vec<&str> = [
-        "is Oslo somewhere you can get a parcel to?",
-        "Norway ok?",
-        "any chance of getting it to Tromsø",
-        "could you tell me something about the Norwegian situation",
-        "quick question about Oslo",
-    ]
-    .into_iter()
-    .filter(|q| handed_off(q))
-    .collect();
+    let questions = unanswered(
+        &b.kb,
+        &[
+            "is Oslo somewhere you can get a parcel to?",
+            "Norway ok?",
+            "any chance of getting it to Tromsø",
+            "could you tell me something about the Norwegian situation",
+            "quick question about Oslo",
+        ],
+        true,
+    );
     assert!(
         questions.len() >= 2,
         "need two questions the matcher hands off"
     );
-    let mut cfg_llm = parley_bot::llm::LlmConfig::new(llm_url, "test-model");
-    cfg_llm.api_key = Some("llm-key".into());
-    let kb_dir = kb.clone();
-    let h = Harness::start_in(
-        root,
-        move |cfg| {
-            cfg.bot = Some(parley_server::bot::BotConfig {
-                kb_dir,
-                public_url: Some(shop_url),
-                embedding_model: None,
-                llm: Some(cfg_llm),
-            })
-        },
-        None,
-    )
-    .await;
-    let (s, v) = h
-        .send(
-            &h.admin_token,
-            reqwest::Method::PUT,
-            "/admin/desk",
-            json!({"teams": [{"name": "Support", "members": ["agent@e2e.test"]}],
-                   "routing": {"fallback": {"team": "Support", "strategy": "load_balanced"}}}),
-        )
-        .await;
-    assert_eq!(s, 200, "{v}");
     // Grounded in shipping_international: answered.
-    h.customer_text("4915100000030", questions[0]).await;
-    let m = eventually(T, "the LLM's answer", || async {
-        let s: Vec<Value> = h
-            .fake
-            .sent_messages()
-            .into_iter()
-            .filter(|m| m["to"] == "4915100000030")
-            .collect();
-        (!s.is_empty()).then_some(s)
-    })
-    .await;
+    b.h.customer_text("4915100000030", questions[0]).await;
+    let m = b.received("4915100000030", 1).await;
     assert_eq!(body(&m[0]), "Yes, we deliver to Norway.");
-    let req = seen.lock().unwrap()[0].clone();
+    let req = requests(&seen, "answer")[0].clone();
     assert_eq!(req["model"], "test-model");
     assert_eq!(req["messages"][1]["content"], questions[0]);
     let system = req["messages"][0]["content"].as_str().unwrap();
@@ -860,36 +958,245 @@ async fn the_llm_answers_only_what_the_knowledge_base_states() {
         "{system}"
     );
     // An invented policy ("60 days" where the knowledge base says 30) is refused: a person answers.
-    h.customer_text("4915100000031", questions[1]).await;
-    let t = eventually(T, "the ticket", || async {
-        let (_, v) = h.get(&h.admin_token, "/tickets?limit=50").await;
-        v["items"].as_array().and_then(|a| {
-            a.iter()
-                .find(|t| t["contact"]["wa_id"] == "4915100000031")
-                .cloned()
-        })
-    })
-    .await;
-    let handoff = eventually(T, "the handoff", || async {
-        let (_, audit) = h
-            .get(&h.admin_token, &format!("/tickets/{}/audit", t["id"]))
-            .await;
-        audit["items"]
-            .as_array()
-            .and_then(|a| a.iter().find(|a| a["action"] == "bot_handoff").cloned())
-    })
-    .await;
-    assert!(
-        handoff["detail"]["why"].as_str().unwrap().contains("60"),
-        "{handoff}"
-    );
-    let sent: Vec<Value> = h
-        .fake
-        .sent_messages()
-        .into_iter()
-        .filter(|m| m["to"] == "4915100000031")
-        .collect();
+    b.h.customer_text("4915100000031", questions[1]).await;
+    let handoff = b.handoff("4915100000031").await;
+    assert_eq!(handoff["reason"], "no_answer", "{handoff}");
+    assert!(handoff["why"].as_str().unwrap().contains("60"), "{handoff}");
+    let sent = b.received("4915100000031", 1).await;
     assert!(sent.iter().all(|m| !body(m).contains("60 days")));
+}
+
+#[tokio::test]
+async fn the_llm_classifies_what_the_matcher_cannot_and_its_intent_is_answered_flow_included() {
+    let (b, seen) = start_llm(|task, text| match task {
+        "classify" if text.contains("10042") => {
+            Llm::Says(json!({"intent": "order_tracking", "confidence": 0.9}))
+        }
+        "classify" => Llm::Says(json!({"intent": "payment_methods", "confidence": 0.93})),
+        _ => quiet(task),
+    })
+    .await;
+    let pay = unanswered(
+        &b.kb,
+        &[
+            "how do I settle up with you lot",
+            "what can I use to cover the bill",
+            "settling the bill: what works?",
+            "which wallets or cards go through at checkout",
+        ],
+        false,
+    );
+    let track = unanswered(
+        &b.kb,
+        &[
+            "10042 still nothing, what gives",
+            "parcel 10042 never showed up, thoughts?",
+            "any news about 10042",
+            "10042??",
+        ],
+        false,
+    );
+    assert!(
+        !pay.is_empty() && !track.is_empty(),
+        "need probes the matcher does not answer"
+    );
+
+    // An answer: what the payment_methods intent says, with its buttons.
+    b.h.customer_text("4915100000050", pay[0]).await;
+    let m = b.received("4915100000050", 1).await;
+    assert!(body(&m[0]).contains("PayPal"), "{}", m[0]);
+    assert_eq!(
+        m[0]["interactive"]["action"]["buttons"][0]["reply"]["id"],
+        "bot:ok"
+    );
+    let why = b.turn_why("4915100000050").await;
+    assert!(
+        why.contains("the LLM classified it as payment_methods (0.93)"),
+        "{why}"
+    );
+    let req = requests(&seen, "classify")[0].clone();
+    assert_eq!(req["messages"][1]["content"], pay[0]);
+    let system = req["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        system.contains("- payment_methods: Payment methods | what payment methods do you accept"),
+        "{system}"
+    );
+    // A follow-up is not offered without its parent answered first.
+    assert!(!system.contains("- returns_cost:"), "{system}");
+
+    // An intent with an action: its flow runs, the number already given.
+    b.h.customer_text("4915100000051", track[0]).await;
+    let m = b.received("4915100000051", 1).await;
+    assert!(
+        body(&m[0]).contains("Order #10042 is *out for delivery*"),
+        "{}",
+        m[0]
+    );
+    let log = b.shop.log.lock().unwrap().clone();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0].1, "/demo/shop/orders/10042");
+    let t = b.ticket_of("4915100000051").await;
+    let (_, session) =
+        b.h.get(&b.h.agent_token, &format!("/tickets/{}/bot", t["id"]))
+            .await;
+    assert_eq!(session["answered"][0], "order_tracking", "{session}");
+    // Both were answered: no grounded answer was needed.
+    assert!(requests(&seen, "answer").is_empty());
+}
+
+#[tokio::test]
+async fn an_invented_intent_an_unsure_or_a_failing_llm_hands_off_never_silence() {
+    let plan: Arc<std::sync::Mutex<std::collections::HashMap<String, Llm>>> = Arc::default();
+    let p = plan.clone();
+    let (b, seen) = start_llm(move |task, text| match task {
+        "classify" => p
+            .lock()
+            .unwrap()
+            .get(text)
+            .cloned()
+            .unwrap_or_else(|| quiet(task)),
+        _ => quiet(task),
+    })
+    .await;
+    let probes = unanswered(
+        &b.kb,
+        &[
+            "what is the capital of Mongolia?",
+            "who won the football match yesterday",
+            "tell me a joke about penguins",
+            "how tall is Mount Everest",
+            "what's the weather in Lisbon tomorrow",
+            "recommend a good novel about whales",
+            "what is the square root of 81",
+        ],
+        true,
+    );
+    let cases = [
+        (
+            Llm::Says(json!({"intent": "gift_cards", "confidence": 0.99})),
+            "the LLM found no intent",
+        ),
+        (
+            Llm::Says(json!({"intent": "payment_methods", "confidence": 0.3})),
+            "below the answer threshold",
+        ),
+        (Llm::Fails(500), "the LLM answered HTTP 500"),
+        (Llm::Hangs(Duration::from_secs(60)), "did not answer within"),
+        (
+            Llm::Says(json!("payment_methods, surely")),
+            "not the JSON asked for",
+        ),
+    ];
+    assert!(probes.len() >= cases.len(), "too few out-of-scope probes");
+    for (i, (reply, _)) in cases.iter().enumerate() {
+        plan.lock()
+            .unwrap()
+            .insert(probes[i].to_string(), reply.clone());
+    }
+    for (i, (_, want)) in cases.iter().enumerate() {
+        let phone = format!("49151000000{}", 60 + i);
+        b.h.customer_text(&phone, probes[i]).await;
+        let d = b.handoff(&phone).await;
+        assert_eq!(d["reason"], "no_answer", "{}: {d}", probes[i]);
+        assert!(d["why"].as_str().unwrap().contains(want), "{want}: {d}");
+        let m = b.received(&phone, 1).await;
+        assert!(body(&m[0]).contains("A person will reply"), "{}", m[0]);
+    }
+    // Each was asked, and the grounded answer after it still was.
+    assert_eq!(requests(&seen, "classify").len(), cases.len());
+    assert_eq!(requests(&seen, "answer").len(), cases.len());
+}
+
+#[tokio::test]
+async fn the_llm_rating_a_mild_message_furious_hands_it_to_a_person() {
+    let mild = "I have asked about this three times now.";
+    let (b, _) = start_llm(move |task, text| match task {
+        "sentiment" if text == mild => Llm::Says(json!({"score": -0.9, "label": "angry"})),
+        _ => quiet(task),
+    })
+    .await;
+    // The lexicon alone would not hand it off for its mood.
+    assert!(parley_bot::sentiment::analyze(mild).score > -0.7);
+    b.h.customer_text("4915100000070", mild).await;
+    let d = b.handoff("4915100000070").await;
+    assert_eq!(d["reason"], "negative_sentiment", "{d}");
+    assert!(
+        d["why"]
+            .as_str()
+            .unwrap()
+            .contains("sentiment llm: angry -0.90"),
+        "{d}"
+    );
+    let id = b.ticket_of("4915100000070").await["id"].as_i64().unwrap();
+    eventually(T, "escalated for negative sentiment", || async {
+        b.audit(id)
+            .await
+            .into_iter()
+            .find(|a| a["action"] == "escalated" && a["detail"]["kind"] == "negative_sentiment")
+    })
+    .await;
+    // A neutral score leaves an ordinary question to the bot, with the
+    // LLM's reading on the timeline.
+    b.h.customer_text("4915100000071", "what payment methods do you accept")
+        .await;
+    let m = b.received("4915100000071", 1).await;
+    assert!(body(&m[0]).contains("PayPal"), "{}", m[0]);
+    let why = b.turn_why("4915100000071").await;
+    assert!(why.contains("sentiment llm: neutral 0.00"), "{why}");
+}
+
+#[tokio::test]
+async fn a_failing_llm_sentiment_falls_back_to_the_lexicon() {
+    let (b, _) = start_llm(|task, text| match task {
+        _ if text.contains("payment") => Llm::Hangs(Duration::from_secs(60)),
+        _ => Llm::Fails(503),
+    })
+    .await;
+    b.h.customer_text(
+        "4915100000080",
+        "This is absolutely unacceptable!!! Worst service ever, I am furious and fed up",
+    )
+    .await;
+    let d = b.handoff("4915100000080").await;
+    assert_eq!(d["reason"], "negative_sentiment", "{d}");
+    let why = d["why"].as_str().unwrap();
+    assert!(
+        why.contains("lexicon (llm failed: the LLM answered HTTP 503"),
+        "{d}"
+    );
+    // An LLM that does not answer at all delays the answer by its timeout,
+    // no more, and drops nothing.
+    b.h.customer_text("4915100000081", "what payment methods do you accept")
+        .await;
+    let m = b.received("4915100000081", 1).await;
+    assert!(body(&m[0]).contains("PayPal"), "{}", m[0]);
+    let why = b.turn_why("4915100000081").await;
+    assert!(
+        why.contains("llm failed: the LLM did not answer within"),
+        "{why}"
+    );
+}
+
+#[tokio::test]
+async fn the_operator_chooses_what_the_llm_is_asked() {
+    let tasks = parley_server::bot::LlmTasks {
+        intent: false,
+        sentiment: false,
+        answer: true,
+    };
+    let (b, seen) = start_llm_with(tasks, |task, _| match task {
+        "classify" => Llm::Says(json!({"intent": "payment_methods", "confidence": 0.99})),
+        "sentiment" => Llm::Says(json!({"score": -1.0, "label": "angry"})),
+        _ => quiet(task),
+    })
+    .await;
+    let probe = unanswered(&b.kb, &["what is the capital of Mongolia?"], true);
+    assert_eq!(probe.len(), 1);
+    b.h.customer_text("4915100000090", probe[0]).await;
+    let d = b.handoff("4915100000090").await;
+    assert_eq!(d["reason"], "no_answer", "{d}");
+    let asked: Vec<&str> = seen.lock().unwrap().iter().map(|(t, _)| *t).collect();
+    assert_eq!(asked, ["answer"]);
 }
 
 #[tokio::test]

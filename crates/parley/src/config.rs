@@ -17,7 +17,8 @@ pub struct CommonOpts {
     /// verify_token, access_token, phone_number_id, api_base, api_version,
     /// [notify] url, secret, [csat] enabled, delay, resurvey_after,
     /// comment_window, question, button, labels, follow_up, thanks,
-    /// [bot] kb, public_url, embedding_model, llm_url, llm_model, llm_api_key).
+    /// [bot] kb, public_url, embedding_model, llm_url, llm_model, llm_api_key,
+    /// llm_tasks).
     #[arg(long, env = "PARLEY_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     /// Address to listen on [default: 127.0.0.1:8080].
@@ -86,8 +87,9 @@ pub struct CommonOpts {
     #[arg(long, env = "PARLEY_BOT_MODEL", global = true)]
     pub bot_model: Option<PathBuf>,
     /// An OpenAI-compatible endpoint (up to the version, e.g.
-    /// http://localhost:11434/v1) the bot asks, when it has no confident
-    /// answer, for one grounded in the knowledge base. Unset: no LLM.
+    /// http://localhost:11434/v1) the bot asks for the intent of messages
+    /// the matcher cannot answer, for sentiment, and for answers grounded in
+    /// the knowledge base (see --bot-llm-tasks). Unset: no LLM.
     #[arg(long, env = "PARLEY_BOT_LLM_URL", global = true)]
     pub bot_llm_url: Option<String>,
     /// The model name at that endpoint (e.g. llama3.1:8b, gpt-4o-mini).
@@ -101,6 +103,15 @@ pub struct CommonOpts {
         hide_env_values = true
     )]
     pub bot_llm_api_key: Option<String>,
+    /// What the LLM is used for, comma-separated: intent, sentiment, answer
+    /// [default: intent,sentiment,answer].
+    #[arg(
+        long,
+        env = "PARLEY_BOT_LLM_TASKS",
+        global = true,
+        value_delimiter = ','
+    )]
+    pub bot_llm_tasks: Option<Vec<String>>,
     /// URL that receives signed escalation and SLA notifications.
     #[arg(long, env = "PARLEY_NOTIFY_URL", global = true)]
     pub notify_url: Option<String>,
@@ -149,6 +160,7 @@ struct FileBot {
     llm_url: Option<String>,
     llm_model: Option<String>,
     llm_api_key: Option<String>,
+    llm_tasks: Option<Vec<String>>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -243,6 +255,11 @@ impl CommonOpts {
             cfg.send_rate_per_second = rate;
         }
         cfg.desk_file = self.desk.clone().or(file.desk);
+        let llm_tasks = match self.bot_llm_tasks.clone().or(file.bot.llm_tasks) {
+            Some(names) => parley_server::bot::LlmTasks::parse(&names)
+                .map_err(|e| anyhow::anyhow!("--bot-llm-tasks / [bot] llm_tasks: {e}"))?,
+            None => Default::default(),
+        };
         let llm_url = self.bot_llm_url.clone().or(file.bot.llm_url);
         let llm = match llm_url.filter(|u| !u.is_empty()) {
             Some(url) => {
@@ -260,6 +277,7 @@ impl CommonOpts {
         if let Some(kb_dir) = self.kb.clone().or(file.bot.kb) {
             cfg.bot = Some(parley_server::bot::BotConfig {
                 llm,
+                llm_tasks,
                 kb_dir,
                 public_url: self.public_url.clone().or(file.bot.public_url),
                 embedding_model: self.bot_model.clone().or(file.bot.embedding_model),
@@ -370,6 +388,81 @@ mod tests {
         assert!(cfg.database_url.is_none());
         // Secrets never show in Debug output.
         assert!(!format!("{:?}", cfg.whatsapp).contains("from-env"));
+    }
+
+    #[test]
+    fn llm_tasks_come_from_the_flag_or_the_file_and_default_to_all() {
+        use parley_server::bot::LlmTasks;
+        let dir = tempfile::tempdir().unwrap();
+        let kb = dir.path().join("kb");
+        let p = dir.path().join("parley.toml");
+        let with_file = |toml: &str| {
+            std::fs::write(&p, toml).unwrap();
+            CommonOpts {
+                config: Some(p.clone()),
+                kb: Some(kb.clone()),
+                bot_llm_url: Some("http://localhost:11434/v1".into()),
+                bot_llm_model: Some("llama3.1:8b".into()),
+                ..Default::default()
+            }
+        };
+        let tasks = |o: &CommonOpts| o.resolve().unwrap().bot.unwrap().llm_tasks;
+        assert_eq!(tasks(&with_file("")), LlmTasks::default());
+        assert_eq!(
+            LlmTasks::default(),
+            LlmTasks {
+                intent: true,
+                sentiment: true,
+                answer: true
+            }
+        );
+        let only = with_file("[bot]\nllm_tasks = [\"sentiment\", \"Answer\"]\n");
+        assert_eq!(
+            tasks(&only),
+            LlmTasks {
+                intent: false,
+                sentiment: true,
+                answer: true
+            }
+        );
+        // The flag beats the file.
+        let mut flag = only;
+        flag.bot_llm_tasks = Some(vec!["intent".into()]);
+        assert_eq!(
+            tasks(&flag),
+            LlmTasks {
+                intent: true,
+                sentiment: false,
+                answer: false
+            }
+        );
+        // A bad name, or none at all, stops the start and says which.
+        for (toml, want) in [
+            (
+                "[bot]\nllm_tasks = [\"intent\", \"summary\"]\n",
+                "\"summary\"",
+            ),
+            ("[bot]\nllm_tasks = []\n", "no LLM task"),
+        ] {
+            let err = with_file(toml).resolve().unwrap_err().to_string();
+            assert!(err.contains(want) && err.contains("llm_tasks"), "{err}");
+            assert!(err.contains("intent, sentiment, answer"), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_llm_tasks_flag_splits_on_commas() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            common: CommonOpts,
+        }
+        let cli = Cli::try_parse_from(["parley", "--bot-llm-tasks", "intent,sentiment"]).unwrap();
+        assert_eq!(
+            cli.common.bot_llm_tasks,
+            Some(vec!["intent".to_string(), "sentiment".to_string()])
+        );
     }
 
     #[test]

@@ -96,6 +96,7 @@ pub async fn run(opts: CommonOpts) -> anyhow::Result<()> {
             public_url: None,
             embedding_model: None,
             llm: None,
+            llm_tasks: Default::default(),
         });
     }
     let kb_dir = cfg.bot.as_ref().map(|b| b.kb_dir.clone());
