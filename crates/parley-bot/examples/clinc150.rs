@@ -1,7 +1,7 @@
 //! CLINC150 study of the built-in matcher: the ablations behind its defaults (on `val`)
 //! and the full report (on `test`) for two 10-shot knowledge bases.
 //!
-//! `cargo run --release -p parley-bot --example clinc150 [path/to/clinc150]`
+//! `cargo run --release -p parley-bot --example clinc150 [path/to/clinc150] [--ablation | --no-ablation]`
 //!
 //! The plain report for one knowledge base is `parley bot eval` (same code: eval.rs).
 //! Knowledge bases: `train_10/` (CLINC150's published 10-shot split, the one the TF-IDF +
@@ -31,6 +31,7 @@ fn main() {
         }
     };
     let only_ablation = std::env::args().any(|a| a == "--ablation");
+    let no_ablation = std::env::args().any(|a| a == "--no-ablation");
     let mut kbs = vec![];
     match eval::load_fewshot_dir(&dir.join("train_10")) {
         Ok(kb) => kbs.push(("train_10 (published 10-shot split)", kb)),
@@ -50,6 +51,48 @@ fn main() {
     let d = Config::default();
     let ablations: Vec<(&str, Config)> = vec![
         ("default", d),
+        (
+            "no static vectors",
+            Config {
+                static_weight: 0.0,
+                ..d
+            },
+        ),
+        (
+            "static 0.4",
+            Config {
+                static_weight: 0.4,
+                ..d
+            },
+        ),
+        (
+            "static 0.5",
+            Config {
+                static_weight: 0.5,
+                ..d
+            },
+        ),
+        (
+            "static 0.7",
+            Config {
+                static_weight: 0.7,
+                ..d
+            },
+        ),
+        (
+            "static 0.8",
+            Config {
+                static_weight: 0.8,
+                ..d
+            },
+        ),
+        (
+            "100 iterations",
+            Config {
+                iterations: 100,
+                ..d
+            },
+        ),
         (
             "similarity only (no regression)",
             Config { linear: false, ..d },
@@ -163,7 +206,7 @@ fn main() {
         println!("\n## Knowledge base: {kb_name} ({} examples)\n", kb.len());
         println!("| config | val in-scope top-1 | training time |");
         println!("|---|---|---|");
-        for (name, cfg) in &ablations {
+        for (name, cfg) in ablations.iter().filter(|_| !no_ablation) {
             let t0 = Instant::now();
             let m = Matcher::train_with(&pairs, *cfg);
             let took = t0.elapsed();

@@ -186,6 +186,35 @@ fn main() {
                     ..d
                 },
             ),
+            (
+                "lexical score 0.25",
+                ClassifierConfig {
+                    lexical_score_weight: 0.25,
+                    ..d
+                },
+            ),
+            (
+                "lexical score 0.5",
+                ClassifierConfig {
+                    lexical_score_weight: 0.5,
+                    ..d
+                },
+            ),
+            (
+                "lexical score 1",
+                ClassifierConfig {
+                    lexical_score_weight: 1.0,
+                    ..d
+                },
+            ),
+            (
+                "lexical score 0.5, no confidence blend",
+                ClassifierConfig {
+                    lexical_score_weight: 0.5,
+                    lexical_weight: 0.0,
+                    ..d
+                },
+            ),
             ("l2 1e-3", ClassifierConfig { l2: 1e-3, ..d }),
             (
                 "1000 iterations",

@@ -360,6 +360,31 @@ impl Encoder {
         Ok(out.into_iter().map(Option::unwrap_or_default).collect())
     }
 
+    /// The tokenizer's vocabulary (token → id), special tokens included.
+    pub fn vocab(&self) -> HashMap<String, u32> {
+        self.tokenizer.get_vocab(true)
+    }
+
+    /// The vector of each vocabulary token on its own (`[CLS] token [SEP]`, mean-pooled,
+    /// L2-normalised): what `parley-bot/data/make_static_vectors.py` distils the built-in
+    /// matcher's static word vectors from. `cls` and `sep` are the special tokens' ids.
+    pub fn encode_token_ids(
+        &self,
+        tokens: &[u32],
+        cls: u32,
+        sep: u32,
+    ) -> Result<Vec<Vec<f32>>, EmbeddingError> {
+        self.install(|| {
+            let mut out = Vec::with_capacity(tokens.len());
+            for chunk in tokens.chunks(self.batch_size.max(1)) {
+                let ids: Vec<u32> = chunk.iter().flat_map(|&t| [cls, t, sep]).collect();
+                let mask = vec![1u32; ids.len()];
+                out.extend(self.forward_ids(ids, mask, chunk.len(), 3)?);
+            }
+            Ok(out)
+        })
+    }
+
     /// One forward pass over a batch: mean pooling over real tokens, then L2 norm.
     fn forward(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbeddingError> {
         if texts.is_empty() {
@@ -377,6 +402,17 @@ impl Encoder {
             ids.extend_from_slice(e.get_ids());
             mask.extend_from_slice(e.get_attention_mask());
         }
+        self.forward_ids(ids, mask, b, len)
+    }
+
+    /// `forward` on token ids already laid out as `b` rows of `len`.
+    fn forward_ids(
+        &self,
+        ids: Vec<u32>,
+        mask: Vec<u32>,
+        b: usize,
+        len: usize,
+    ) -> Result<Vec<Vec<f32>>, EmbeddingError> {
         let ids = Tensor::from_vec(ids, (b, len), &self.device)?;
         let type_ids = ids.zeros_like()?;
         let mask = Tensor::from_vec(mask, (b, len), &self.device)?;
@@ -512,6 +548,9 @@ pub struct ClassifierConfig {
     /// Weight of the built-in (lexical) matcher's confidence added to the regression's
     /// logits; 0 switches the blend off.
     pub lexical_weight: f32,
+    /// Weight of the built-in matcher's ranking score (`ln p + similarity`, every intent's,
+    /// not only the top one's) added to the logits; 0 switches it off.
+    pub lexical_score_weight: f32,
 }
 
 impl Default for ClassifierConfig {
@@ -522,6 +561,7 @@ impl Default for ClassifierConfig {
             iterations: 500,
             intent_names: true,
             lexical_weight: 1.0,
+            lexical_score_weight: 0.0,
         }
     }
 }
@@ -544,14 +584,14 @@ pub struct Calibration {
 
 impl Default for Calibration {
     /// Fitted on CLINC150 `val` + `oos_val` (out-of-scope questions weighed 7x) with the
-    /// first 10 examples of each intent as the knowledge base (the `clinc150_embedding`
-    /// example prints the fit).
+    /// published 10-shot split (`train_10`) as the knowledge base, like the built-in
+    /// matcher's (the `clinc150_embedding` example prints the fit).
     fn default() -> Self {
         Calibration {
-            a: -5.67,
-            b: 8.65,
-            c: 0.827,
-            d: -5.45,
+            a: -6.55,
+            b: 9.19,
+            c: 1.024,
+            d: -6.10,
         }
     }
 }
@@ -718,8 +758,9 @@ impl EmbeddingModel {
                 &encoder.device,
             )
         })?;
-        let lexical = (config.lexical_weight > 0.0 && !lexical_examples.is_empty())
-            .then(|| crate::matcher::Matcher::train(lexical_examples));
+        let lexical = ((config.lexical_weight > 0.0 || config.lexical_score_weight > 0.0)
+            && !lexical_examples.is_empty())
+        .then(|| crate::matcher::Matcher::train(lexical_examples));
         Ok(EmbeddingModel {
             encoder,
             config,
@@ -797,9 +838,18 @@ impl EmbeddingModel {
                 .enumerate()
                 .map(|(i, s)| (s.as_str(), i))
                 .collect();
-            for (intent, conf) in m.rank(text) {
-                if let Some(&i) = index.get(intent.as_str()) {
-                    logits[i] += self.config.lexical_weight * conf;
+            if self.config.lexical_weight > 0.0 {
+                for (intent, conf) in m.rank(text) {
+                    if let Some(&i) = index.get(intent.as_str()) {
+                        logits[i] += self.config.lexical_weight * conf;
+                    }
+                }
+            }
+            if self.config.lexical_score_weight > 0.0 {
+                for (intent, score) in m.scores(text) {
+                    if let Some(&i) = index.get(intent.as_str()) {
+                        logits[i] += self.config.lexical_score_weight * score.max(-30.0);
+                    }
                 }
             }
         }

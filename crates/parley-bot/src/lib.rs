@@ -14,3 +14,4 @@ pub mod llm;
 pub mod matcher;
 pub mod model;
 pub mod sentiment;
+pub mod static_vectors;

@@ -447,7 +447,7 @@ fn clarifying_offers_intents_as_buttons_within_whatsapps_limits() {
     let bot = bot();
     // Find a message the matcher is unsure about on this knowledge base.
     let probes = [
-        "return", "order", "shipping", "store", "money", "size", "account",
+        "return", "order", "shipping", "store", "money", "size", "account", "delivery",
     ];
     let t = probes
         .iter()
