@@ -36,7 +36,7 @@ let listAbort = null;
 /** (Re)load the first page of the list for the current view + filters. */
 export async function reloadList() {
   const s = getState();
-  const query = buildQuery(s.view, s.filters);
+  const query = buildQuery(s.view, s.filters, s.sort, s);
   listAbort?.abort();
   listAbort = new AbortController();
   setList({ loading: true, error: null, query });
@@ -71,10 +71,72 @@ export function setView(view) {
   reloadList();
 }
 
-/** 'activity' | 'sla': a display order only, no refetch (see query.js visibleIds). */
+/** 'activity' | 'sla' | 'priority' | 'oldest': the server sorts, so this refetches. */
 export function setSort(sort) {
   saveSort(sort);
   update({ sort });
+  reloadList();
+}
+
+// ---------- search ----------
+
+let searchAbort = null;
+
+/** Search messages and notes; the newest request wins. */
+export async function searchMessages(q) {
+  searchAbort?.abort();
+  searchAbort = new AbortController();
+  update({ search: { q, items: [], terms: [], nextCursor: null, loading: true, error: null } });
+  try {
+    const page = await api.search({ q, limit: 20 }, searchAbort.signal);
+    update({ search: { q, items: page.items, terms: page.terms, nextCursor: page.next_cursor, loading: false, error: null } });
+  } catch (err) {
+    if (err.name === 'AbortError') return;
+    update((s) => ({ search: { ...s.search, loading: false, error: err.message } }));
+  }
+}
+
+export async function searchMore() {
+  const { search } = getState();
+  if (!search.nextCursor || search.loading) return;
+  update({ search: { ...search, loading: true } });
+  try {
+    const page = await api.search({ q: search.q, limit: 20, cursor: search.nextCursor });
+    update((s) => (s.search.q !== search.q ? null : {
+      search: { ...s.search, items: [...s.search.items, ...page.items], nextCursor: page.next_cursor, loading: false },
+    }));
+  } catch (err) {
+    update((s) => ({ search: { ...s.search, loading: false, error: err.message } }));
+  }
+}
+
+export function clearSearch() {
+  searchAbort?.abort();
+  update({ search: { q: '', items: [], terms: [], nextCursor: null, loading: false, error: null } });
+}
+
+let countsTimer = null;
+let countsBusy = false;
+
+/**
+ * Refresh the views' counts (/tickets/counts), at most once a second: every
+ * ticket event asks for it, and a busy floor sends many.
+ */
+export function refreshCounts({ now = false } = {}) {
+  if (countsTimer && !now) return;
+  clearTimeout(countsTimer);
+  countsTimer = setTimeout(async () => {
+    countsTimer = null;
+    if (countsBusy) { refreshCounts(); return; }
+    countsBusy = true;
+    try {
+      const res = await api.viewCounts();
+      const counts = {};
+      for (const c of res.items) counts[c.view] = { count: c.count, capped: c.capped };
+      update({ counts });
+    } catch { /* the badges keep their last numbers; the next event retries */ }
+    countsBusy = false;
+  }, now ? 0 : 1000);
 }
 
 export function setFilters(patch) {

@@ -68,6 +68,8 @@ export const api = {
   setAvailability: (availability) => request('PUT', '/me/availability', { body: { availability } }),
 
   listTickets: (query, signal) => request('GET', '/tickets', { query, signal }),
+  viewCounts: () => request('GET', '/tickets/counts'),
+  search: (query, signal) => request('GET', '/search', { query, signal }),
   getTicket: (id) => request('GET', `/tickets/${enc(id)}`),
   patchTicket: (id, patch) => request('PATCH', `/tickets/${enc(id)}`, { body: patch }),
   messages: (id) => request('GET', `/tickets/${enc(id)}/messages`),

@@ -6,6 +6,7 @@ import { authHeaders } from './api.js';
 import { update, upsertMessages, upsertAgent } from './store.js';
 import {
   reloadList, refreshOpenTicket, onTicketEvent, loadDirectory, loadQueues, scheduleMeRefresh, applyTickets,
+  refreshCounts,
 } from './actions.js';
 import { alertFromEvent } from './notifications.js';
 
@@ -21,6 +22,7 @@ export function startEvents({ onUnauthorized }) {
       if (isReconnect) {
         reloadList();
         refreshOpenTicket();
+        refreshCounts({ now: true });
         loadDirectory(); // availability and load may have moved meanwhile
         scheduleMeRefresh();
       }
@@ -39,6 +41,7 @@ function handle({ event, data }) {
     // We fell too far behind and events were dropped: refetch what we show.
     reloadList();
     refreshOpenTicket();
+    refreshCounts({ now: true });
     return;
   }
   let payload;
@@ -49,6 +52,7 @@ function handle({ event, data }) {
       if (payload.ticket) {
         applyTickets([payload.ticket], { fromEvent: true });
         onTicketEvent(payload.ticket);
+        refreshCounts();
       }
       break;
     case 'agent.updated':

@@ -24,6 +24,7 @@ function onKey(e) {
     l: () => ticket && document.getElementById('label-input')?.focus(),
     u: () => ticket && ticket.status !== 'closed' && setUi({ dialog: 'escalate' }), // "up": escalate
     t: () => ticket && ticket.status !== 'closed' && setUi({ dialog: 'transfer' }),
+    s: () => document.getElementById('search-input')?.focus(),
     '?': () => setUi({ helpOpen: !s.ui.helpOpen }),
   }[e.key];
   if (!run) return;

@@ -4,7 +4,7 @@ import { api, setUnauthorizedHandler } from './api.js';
 import { getToken, setToken } from './session.js';
 import { update, getState, markSeen } from './store.js';
 import { startEvents, stopEvents } from './events.js';
-import { reloadList, loadDirectory, selectTicket } from './actions.js';
+import { reloadList, loadDirectory, selectTicket, refreshCounts } from './actions.js';
 import { installKeyboard } from './keyboard.js';
 import { renderLogin } from './views/login.js';
 import { mountShell } from './views/shell.js';
@@ -57,6 +57,9 @@ function startApp(agent) {
   installKeyboard();
   loadDirectory();
   reloadList();
+  refreshCounts({ now: true });
+  // "At risk" grows as deadlines pass, with no event to say so.
+  setInterval(() => refreshCounts(), 30_000);
   startEvents({ onUnauthorized: endSession });
 
   // Deep links: #ticket=123 opens that conversation.

@@ -1,32 +1,77 @@
-// Maps the selected view + filters to /tickets query params, and mirrors the
-// same rules client-side so live events can add/remove rows without refetching.
-import { slaSortKey } from './util/sla.js';
+// Maps the selected view + filters + sort to /tickets query params, and
+// mirrors the server's rules client-side so live events can add, move and
+// drop rows without refetching: matchesQuery is the server's filter,
+// compareTickets its order (the same keys as its keyset cursor).
 
+/** The fixed views; each team the agent belongs to adds a `team:<id>` view. */
 export const VIEWS = [
   { id: 'mine', label: 'Mine', query: { status: 'open', assignee: 'me' } },
   { id: 'unassigned', label: 'Unassigned', query: { status: 'open', assignee: 'unassigned' } },
+  { id: 'at_risk', label: 'SLA at risk', query: { status: 'open', sla: 'at_risk' } },
   { id: 'open', label: 'All open', query: { status: 'open' } },
   { id: 'resolved', label: 'Resolved', query: { status: 'resolved' } },
   { id: 'closed', label: 'Closed', query: { status: 'closed' } },
 ];
 
+const TEAM_VIEW = /^team:(\d+)$/;
+
+/** Is `id` a view this client knows how to ask for (teams may load later)? */
+export function isViewId(id) {
+  return VIEWS.some((v) => v.id === id) || TEAM_VIEW.test(id || '');
+}
+
+/**
+ * The views to offer: the fixed ones, then a queue per team the agent is in
+ * (every team for supervisors and admins, who watch the whole floor).
+ */
+export function viewsFor(s) {
+  const me = s.agent;
+  const sees = (t) => me && (me.role !== 'agent' || (t.member_ids || []).includes(me.id));
+  const teams = (s.teams || []).filter(sees).map((t) => ({
+    id: `team:${t.id}`, label: t.name, team: true, query: { status: 'open', team: String(t.id) },
+  }));
+  return [...VIEWS.slice(0, 4), ...teams, ...VIEWS.slice(4)];
+}
+
+export function findView(id, s) {
+  const m = TEAM_VIEW.exec(id || '');
+  if (m) {
+    const t = (s?.teams || []).find((x) => String(x.id) === m[1]);
+    return { id, label: t ? t.name : 'Team queue', team: true, query: { status: 'open', team: m[1] } };
+  }
+  return VIEWS.find((v) => v.id === id) || VIEWS[3];
+}
+
 /** Explicit filters refine (and for status/assignee, override) the view. */
-export function buildQuery(viewId, filters) {
-  const view = VIEWS.find((v) => v.id === viewId) || VIEWS[0];
+export function buildQuery(viewId, filters, sort = 'activity', s = null) {
+  const view = findView(viewId, s);
   const q = { ...view.query };
   for (const key of ['status', 'priority', 'label', 'team', 'assignee']) {
     if (filters[key]) q[key] = filters[key];
   }
+  if (sort && sort !== 'activity') q.sort = sort;
   return q;
 }
 
 const CLOSED = new Set(['resolved', 'closed']);
 
-export function matchesQuery(ticket, q, me) {
+/** The earliest pending SLA warning, as the server's `sla_warn_at`. */
+function warnAt(t) {
+  const w = [t.sla?.first_response_warn_at, t.sla?.resolution_warn_at].filter((x) => x != null);
+  return w.length ? Math.min(...w) : null;
+}
+
+/** The sooner pending deadline, as the server's `sla_due_at`. */
+function dueAt(t) {
+  const d = [t.sla?.first_response_due_at, t.sla?.resolution_due_at].filter((x) => x != null);
+  return d.length ? Math.min(...d) : null;
+}
+
+export function matchesQuery(ticket, q, me, now = Date.now()) {
   if (!ticket) return false;
   if (q.status === 'open') {
     if (CLOSED.has(ticket.status)) return false;
-  } else if (q.status && ticket.status !== q.status) return false;
+  } else if (q.status && !q.status.split(',').includes(ticket.status)) return false;
   if (q.assignee === 'me') {
     if (!me || !ticket.assignee || ticket.assignee.id !== me.id) return false;
   } else if (q.assignee === 'unassigned') {
@@ -35,34 +80,52 @@ export function matchesQuery(ticket, q, me) {
   if (q.team && String(ticket.team?.id) !== String(q.team)) return false;
   if (q.priority && ticket.priority !== q.priority) return false;
   if (q.label && !(ticket.labels || []).includes(q.label)) return false;
+  if (q.sla === 'at_risk') {
+    const w = warnAt(ticket);
+    if (w == null || w > now) return false;
+  }
   return true;
-}
-
-/** The list is "sorted by last activity, newest first". */
-export function sortKey(ticket) {
-  return ticket.last_message_at || ticket.created_at || 0;
 }
 
 export const SORTS = [
   { id: 'activity', label: 'Latest activity' },
   { id: 'sla', label: 'SLA due first' },
+  { id: 'priority', label: 'Priority' },
+  { id: 'oldest', label: 'Oldest first' },
 ];
 
+const RANK = { urgent: 3, high: 2, medium: 1, low: 0 };
+
+/** Newest activity first, ties by id, newest first (the server's tiebreak). */
+function byActivity(a, b) {
+  return (b.last_message_at - a.last_message_at) || (b.id - a.id);
+}
+
+/** < 0 when `a` comes before `b` in the server's order for `sort`. */
+export function compareTickets(a, b, sort) {
+  switch (sort) {
+    case 'sla': {
+      const da = dueAt(a);
+      const db = dueAt(b);
+      if (da != null && db != null) return (da - db) || (a.id - b.id);
+      if (da != null) return -1;
+      if (db != null) return 1;
+      return byActivity(a, b);
+    }
+    case 'priority':
+      return ((RANK[b.priority] ?? 0) - (RANK[a.priority] ?? 0)) || byActivity(a, b);
+    case 'oldest':
+      return (a.created_at - b.created_at) || (a.id - b.id);
+    default:
+      return byActivity(a, b);
+  }
+}
+
 /**
- * The list rows in display order. "SLA due first" is sorted here, on the
- * client, and only over the rows loaded so far: the server has no SLA sort
- * yet, so "Load more" can still bring in a more urgent ticket. Breached
- * tickets (due in the past) come first; paused/met ones last, by activity.
- * j/k follow this order too.
+ * The list rows in display order: the server's, with tickets moved by live
+ * events put back where the server would list them. j/k follow this order.
  */
 export function visibleIds(s) {
   const ids = s.list.ids.filter((id) => s.tickets[id]);
-  if (s.sort !== 'sla') return ids;
-  const rank = new Map(ids.map((id, i) => [id, i]));
-  return ids.slice().sort((a, b) => {
-    const ka = slaSortKey(s.tickets[a]);
-    const kb = slaSortKey(s.tickets[b]);
-    if (ka !== kb) return ka < kb ? -1 : 1;
-    return rank.get(a) - rank.get(b);
-  });
+  return ids.slice().sort((a, b) => compareTickets(s.tickets[a], s.tickets[b], s.sort));
 }

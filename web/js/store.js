@@ -2,13 +2,13 @@
 // the slices they render; api responses and the event stream write it through
 // the mutators below. Updates are immutable at the slice level so that views
 // can detect changes with a cheap reference comparison.
-import { matchesQuery, sortKey, VIEWS } from './query.js';
+import { matchesQuery, compareTickets, isViewId, SORTS } from './query.js';
 
 const initialState = () => ({
   agent: null, // signed-in agent {id,email,name,role,availability,open_tickets,capacity,…}
   connection: 'offline', // event stream: 'connecting' | 'live' | 'offline'
   view: loadView(), // last chosen view; "All open" first, so new conversations show up
-  sort: loadSort(), // 'activity' (the server's order) | 'sla' (client-side, loaded rows only)
+  sort: loadSort(), // 'activity' | 'sla' | 'priority' | 'oldest': the server sorts, query.js mirrors it
   filters: { status: '', priority: '', label: '', team: '', assignee: '' },
   list: { ids: [], nextCursor: null, loading: false, error: null, query: null },
   tickets: {}, // id -> Ticket (anything we've seen: list, events, deep links)
@@ -18,6 +18,8 @@ const initialState = () => ({
   contacts: {}, // contactId -> Contact (full record from /contacts/{id})
   agents: [],
   teams: [],
+  search: { q: '', items: [], terms: [], nextCursor: null, loading: false, error: null }, // top-bar search
+  counts: {}, // view id -> {count, capped} from /tickets/counts
   queues: [], // /queues: per team depth, lead, escalates_to, members' load
   clockSkew: 0, // server clock − this machine's clock, ms (SLA countdowns use the server's)
   draftsRev: 0, // bumped when a ticket's draft appears or disappears (list "Draft" tag)
@@ -95,17 +97,10 @@ export function upsertTickets(list, { fromEvent = false } = {}) {
       const fresh = tickets[t.id];
       const at = ids.indexOf(t.id);
       if (at >= 0) ids.splice(at, 1);
-      if (!matchesQuery(fresh, s.list.query, s.agent)) continue;
-      // Find the sorted position; a ticket older than everything loaded so far
-      // will arrive with "load more" instead, so don't append it out of order.
-      // The server's order: last activity, newest first, ties by id (its keyset cursor).
-      const key = sortKey(fresh);
-      let pos = ids.findIndex((id) => {
-        const other = tickets[id];
-        if (!other) return false;
-        const k = sortKey(other);
-        return k < key || (k === key && other.id < fresh.id);
-      });
+      if (!matchesQuery(fresh, s.list.query, s.agent, Date.now() + s.clockSkew)) continue;
+      // Find the sorted position; a ticket that sorts after everything loaded
+      // so far will arrive with "load more" instead, so don't append it out of order.
+      let pos = ids.findIndex((id) => tickets[id] && compareTickets(fresh, tickets[id], s.sort) < 0);
       if (pos < 0) {
         if (s.list.nextCursor) continue;
         pos = ids.length;
@@ -217,7 +212,7 @@ const VIEW_KEY = 'parley.view';
 function loadView() {
   try {
     const v = localStorage.getItem(VIEW_KEY);
-    if (v && VIEWS.some((x) => x.id === v)) return v;
+    if (v && isViewId(v)) return v;
   } catch { /* storage blocked */ }
   return 'open';
 }
@@ -229,7 +224,10 @@ export function saveView(view) {
 const SORT_KEY = 'parley.sort';
 
 function loadSort() {
-  try { return localStorage.getItem(SORT_KEY) === 'sla' ? 'sla' : 'activity'; } catch { return 'activity'; }
+  try {
+    const v = localStorage.getItem(SORT_KEY);
+    return SORTS.some((x) => x.id === v) ? v : 'activity';
+  } catch { return 'activity'; }
 }
 
 export function saveSort(sort) {

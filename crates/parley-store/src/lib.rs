@@ -20,9 +20,12 @@ mod models;
 mod notify;
 mod outbox;
 mod routing;
+mod search;
 mod seed;
+mod seed_inbox;
 mod settings;
 mod sla;
+mod ticket_list;
 mod tickets;
 mod timers;
 
@@ -43,9 +46,12 @@ pub use models::*;
 pub use notify::PendingNotification;
 pub use outbox::{OutboxRow, ReplyDraft};
 pub use routing::{PastTicket, QueuedTicket, RoutingCandidate, RoutingOutcome};
+pub use search::{SearchHit, search_terms};
 pub use seed::{SeedBurst, SeedTickets, Seeded, TimerRow};
+pub use seed_inbox::{SeedInbox, SeededInbox};
 pub use settings::Setting;
-pub use tickets::{TicketFilter, TicketPatch};
+pub use ticket_list::{OPEN_STATUSES_SQL, TicketFilter, TicketSort};
+pub use tickets::TicketPatch;
 pub use timers::FiredTimer;
 
 use parley_core::desk::Desk;

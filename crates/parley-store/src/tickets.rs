@@ -1,11 +1,11 @@
-//! Tickets: listing with filters, one ticket, its messages and audit trail,
+//! Tickets: one ticket, its messages and audit trail,
 //! agent changes (status, priority, assignee, team, labels) and notes.
 
 use crate::ingest::audit;
 use crate::models::phone_of;
 use crate::{
-    AgentRef, AuditEntry, ContactRef, MediaRef, Message, MessageError, Page, ReplyRef, Result,
-    SlaView, Store, StoreError, TeamRef, Ticket, parse_json,
+    AgentRef, AuditEntry, ContactRef, MediaRef, Message, MessageError, ReplyRef, Result, SlaView,
+    Store, StoreError, TeamRef, Ticket, parse_json,
 };
 use parley_core::sla::{self, Deadline, SlaDeadlines};
 use parley_core::{Priority, TicketStatus, window};
@@ -13,20 +13,6 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 use std::collections::{BTreeSet, HashMap};
-
-/// Which tickets to list. `None` means "any".
-#[derive(Debug, Clone, Default)]
-pub struct TicketFilter {
-    pub statuses: Option<Vec<TicketStatus>>,
-    /// `Some(None)`: unassigned only; `Some(Some(id))`: that agent's.
-    pub assignee: Option<Option<i64>>,
-    pub team_id: Option<i64>,
-    pub priority: Option<Priority>,
-    pub label: Option<String>,
-    pub contact_id: Option<i64>,
-    pub limit: i64,
-    pub cursor: Option<String>,
-}
 
 /// An agent's change to a ticket. `None` leaves a field alone; for assignee
 /// and team, `Some(None)` clears it.
@@ -41,7 +27,7 @@ pub struct TicketPatch {
     pub close_reason: Option<String>,
 }
 
-const TICKET_SELECT: &str =
+pub(crate) const TICKET_SELECT: &str =
     "SELECT t.id, t.status, t.priority, t.phone_number_id, t.last_message_preview,
         t.last_message_at, t.last_inbound_at, t.first_response_at, t.resolved_at, t.closed_at,
         t.created_at, t.updated_at, t.queued_at, t.routing_strategy, t.issue_type, t.language,
@@ -54,11 +40,6 @@ const TICKET_SELECT: &str =
     JOIN contacts c ON c.id = t.contact_id
     LEFT JOIN agents a ON a.id = t.assignee_id
     LEFT JOIN teams tm ON tm.id = t.team_id";
-
-enum Bind {
-    Int(i64),
-    Text(String),
-}
 
 /// The agent of a row's `a_id` / `a_name` columns, if any.
 pub(crate) fn agent_ref(row: &AnyRow) -> Result<Option<AgentRef>> {
@@ -84,7 +65,7 @@ pub(crate) fn team_ref(row: &AnyRow) -> Result<Option<TeamRef>> {
     })
 }
 
-fn ticket_from_row(row: &AnyRow, now: i64) -> Result<Ticket> {
+pub(crate) fn ticket_from_row(row: &AnyRow, now: i64) -> Result<Ticket> {
     let status: String = row.try_get("status")?;
     let priority: String = row.try_get("priority")?;
     let last_inbound_at: Option<i64> = row.try_get("last_inbound_at")?;
@@ -174,103 +155,9 @@ fn sla_view(row: &AnyRow, resolved: bool, now: i64) -> Result<SlaView> {
     })
 }
 
-fn parse_cursor(cursor: &str) -> Result<(i64, i64)> {
-    let bad = || StoreError::Invalid(format!("invalid cursor {cursor:?}"));
-    let (at, id) = cursor.split_once('.').ok_or_else(bad)?;
-    Ok((
-        at.parse().map_err(|_| bad())?,
-        id.parse().map_err(|_| bad())?,
-    ))
-}
-
 impl Store {
-    /// Tickets by last activity, newest first, one keyset page at a time.
-    pub async fn list_tickets(&self, filter: &TicketFilter, now: i64) -> Result<Page<Ticket>> {
-        let mut sql = String::from(TICKET_SELECT);
-        let mut binds: Vec<Bind> = Vec::new();
-        let mut clauses: Vec<String> = Vec::new();
-        let next = |binds: &mut Vec<Bind>, b: Bind| {
-            binds.push(b);
-            format!("${}", binds.len())
-        };
-        if let Some(statuses) = &filter.statuses {
-            let ps: Vec<String> = statuses
-                .iter()
-                .map(|s| next(&mut binds, Bind::Text(s.as_str().into())))
-                .collect();
-            clauses.push(format!("t.status IN ({})", ps.join(", ")));
-        }
-        match filter.assignee {
-            Some(None) => clauses.push("t.assignee_id IS NULL".into()),
-            Some(Some(id)) => clauses.push(format!(
-                "t.assignee_id = {}",
-                next(&mut binds, Bind::Int(id))
-            )),
-            None => {}
-        }
-        if let Some(team) = filter.team_id {
-            clauses.push(format!("t.team_id = {}", next(&mut binds, Bind::Int(team))));
-        }
-        if let Some(p) = filter.priority {
-            clauses.push(format!(
-                "t.priority = {}",
-                next(&mut binds, Bind::Text(p.as_str().into()))
-            ));
-        }
-        if let Some(label) = &filter.label {
-            clauses.push(format!(
-                "EXISTS (SELECT 1 FROM ticket_labels l WHERE l.ticket_id = t.id AND l.label = {})",
-                next(&mut binds, Bind::Text(label.clone()))
-            ));
-        }
-        if let Some(c) = filter.contact_id {
-            clauses.push(format!("t.contact_id = {}", next(&mut binds, Bind::Int(c))));
-        }
-        if let Some(cursor) = &filter.cursor {
-            let (at, id) = parse_cursor(cursor)?;
-            let a = next(&mut binds, Bind::Int(at));
-            let b = next(&mut binds, Bind::Int(id));
-            clauses.push(format!(
-                "(t.last_message_at < {a} OR (t.last_message_at = {a} AND t.id < {b}))"
-            ));
-        }
-        if !clauses.is_empty() {
-            sql.push_str(" WHERE ");
-            sql.push_str(&clauses.join(" AND "));
-        }
-        let limit = filter.limit.clamp(1, 200);
-        sql.push_str(&format!(
-            " ORDER BY t.last_message_at DESC, t.id DESC LIMIT {}",
-            next(&mut binds, Bind::Int(limit + 1))
-        ));
-
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for b in binds {
-            q = match b {
-                Bind::Int(i) => q.bind(i),
-                Bind::Text(s) => q.bind(s),
-            };
-        }
-        let rows = q.fetch_all(&self.pool).await?;
-        let mut items = rows
-            .iter()
-            .map(|r| ticket_from_row(r, now))
-            .collect::<Result<Vec<_>>>()?;
-        let next_cursor = if items.len() as i64 > limit {
-            items.truncate(limit as usize);
-            items
-                .last()
-                .map(|t| format!("{}.{}", t.last_message_at, t.id))
-        } else {
-            None
-        };
-        self.fill_labels(&mut items).await?;
-        self.fill_csat(&mut items).await?;
-        Ok(Page { items, next_cursor })
-    }
-
     /// Loads labels for a page of tickets with one query.
-    async fn fill_labels(&self, tickets: &mut [Ticket]) -> Result<()> {
+    pub(crate) async fn fill_labels(&self, tickets: &mut [Ticket]) -> Result<()> {
         if tickets.is_empty() {
             return Ok(());
         }

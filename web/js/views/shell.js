@@ -11,6 +11,7 @@ import { mountAvailability } from './availability.js';
 import { mountAlertBell } from './alert-bell.js';
 import { mountEscalateDialog } from './escalate-dialog.js';
 import { mountTransferDialog } from './transfer-dialog.js';
+import { mountSearch } from './search.js';
 
 const CONNECTION_LABELS = { live: 'Live', connecting: 'Connecting…', offline: 'Offline, reconnecting…' };
 
@@ -19,6 +20,7 @@ export function mountShell(root, { onSignOut }) {
   const who = h('span.who');
   const status = h('div.my-status', { role: 'group', 'aria-label': 'Your status and load' });
   const bell = h('span.bell-slot');
+  const search = h('div.search', { role: 'search' });
   const navToggle = h('button.btn.btn-icon.nav-toggle', {
     type: 'button', 'aria-label': 'Views and filters', 'aria-controls': 'sidebar',
     onclick: () => setUi({ navOpen: !document.body.classList.contains('nav-open') }),
@@ -26,6 +28,7 @@ export function mountShell(root, { onSignOut }) {
   const top = h('header.topbar',
     navToggle,
     h('span.brand', h('span.logo', { 'aria-hidden': 'true' }, 'P'), 'Parley'),
+    search,
     h('span.spacer'),
     conn,
     status,
@@ -41,6 +44,7 @@ export function mountShell(root, { onSignOut }) {
   const scrim = h('div.scrim', { onclick: () => setUi({ navOpen: false, contactOpen: false }) });
   root.replaceChildren(top, h('div.layout', sidebar, list, conversation, contact, scrim));
 
+  mountSearch(search);
   mountSidebar(sidebar);
   mountTicketList(list);
   mountConversation(conversation);

@@ -2,7 +2,7 @@
 // the /tickets query parameters.
 import { h, select, mount } from '../util/dom.js';
 import { watch } from '../store.js';
-import { VIEWS } from '../query.js';
+import { viewsFor } from '../query.js';
 import { setView, setFilters } from '../actions.js';
 import { STATUSES, PRIORITIES, statusLabel, priorityLabel } from '../util/format.js';
 
@@ -16,13 +16,23 @@ export function mountSidebar(root) {
     filters,
   );
 
-  watch((s) => s.view, (view) => {
-    viewList.replaceChildren(...VIEWS.map((v) => h('li',
-      h('button.view-btn', {
-        type: 'button',
-        'aria-current': v.id === view ? 'page' : null,
-        onclick: () => setView(v.id),
-      }, v.label))));
+  // Views with their counts (open tickets; none for the history views).
+  let shown = {};
+  watch((s) => s, (s) => {
+    if (s.view === shown.view && s.teams === shown.teams && s.agent === shown.agent
+      && s.counts === shown.counts) return;
+    shown = { view: s.view, teams: s.teams, agent: s.agent, counts: s.counts };
+    viewList.replaceChildren(...viewsFor(s).map((v) => {
+      const c = s.counts[v.id];
+      const n = c ? (c.capped ? `${c.count}+` : String(c.count)) : '';
+      return h('li',
+        h(`button.view-btn${v.team ? '.view-team' : ''}`, {
+          type: 'button',
+          'aria-current': v.id === s.view ? 'page' : null,
+          'aria-label': n ? `${v.label}, ${n} open` : v.label,
+          onclick: () => setView(v.id),
+        }, h('span.view-name', v.label), n ? h('span.view-count', { 'aria-hidden': 'true' }, n) : null));
+    }));
   });
 
   // Rebuild the filters when their inputs' option lists change (agents/teams

@@ -1,8 +1,9 @@
 // Middle pane: the conversations in the current view, newest activity first
-// (or SLA due first, sorted client-side: see query.js visibleIds).
+// by default; SLA due, priority or age on request (the server sorts, and
+// query.js keeps live updates in the same order).
 import { h, mount, select } from '../util/dom.js';
 import { watch, isUnread } from '../store.js';
-import { VIEWS, SORTS, visibleIds } from '../query.js';
+import { findView, SORTS, visibleIds } from '../query.js';
 import { selectTicket, loadMore, reloadList, setSort } from '../actions.js';
 import { contactName, relativeAge, fullDateTime, statusLabel, priorityLabel } from '../util/format.js';
 import { hasDraft } from '../drafts.js';
@@ -15,7 +16,7 @@ export function mountTicketList(root) {
   const footer = h('div.list-footer');
   const scroller = h('div.list-scroll', ul, status, footer);
   const sort = select({
-    id: 'list-sort', class: 'list-sort', title: 'Sort the loaded conversations',
+    id: 'list-sort', class: 'list-sort', title: 'Sort conversations',
     onchange: (e) => setSort(e.target.value),
   }, SORTS.map((x) => ({ value: x.id, label: x.label })), 'activity');
   root.replaceChildren(h('div.pane-header', title,
@@ -26,7 +27,7 @@ export function mountTicketList(root) {
   scroller);
 
   const render = (s) => {
-    title.textContent = (VIEWS.find((v) => v.id === s.view) || VIEWS[0]).label;
+    title.textContent = findView(s.view, s).label;
     sort.value = s.sort;
     const focusedId = document.activeElement?.closest?.('.ticket-row')?.dataset.id;
     ul.replaceChildren(...visibleIds(s).map((id) => row(s.tickets[id], s)));
@@ -48,10 +49,12 @@ export function mountTicketList(root) {
   watch((s) => s, (s) => {
     current = s;
     if (s.list === last.list && s.tickets === last.tickets && s.selectedId === last.selectedId
-      && s.seen === last.seen && s.view === last.view && s.draftsRev === last.draftsRev && s.sort === last.sort) return;
+      && s.seen === last.seen && s.view === last.view && s.draftsRev === last.draftsRev && s.sort === last.sort
+      && s.teams === last.teams) return;
     const moved = s.selectedId !== last.selectedId;
     last = {
       list: s.list, tickets: s.tickets, selectedId: s.selectedId, seen: s.seen, view: s.view, draftsRev: s.draftsRev, sort: s.sort,
+      teams: s.teams,
     };
     render(s);
     // j/k can move the selection off screen: bring the row into view.

@@ -6,6 +6,7 @@ pub mod bot;
 pub mod contacts;
 pub mod csat;
 pub mod routing;
+pub mod search;
 pub mod tickets;
 
 use crate::{AppState, auth, events, media, metrics, web, webhook};
@@ -52,6 +53,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(auth::me))
         .routes(routes!(auth::create_token))
         .routes(routes!(tickets::list))
+        .routes(routes!(tickets::counts))
+        .routes(routes!(search::search))
         .routes(routes!(tickets::get_one, tickets::update))
         .routes(routes!(tickets::messages, tickets::reply))
         .routes(routes!(tickets::add_note))

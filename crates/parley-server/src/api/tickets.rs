@@ -10,7 +10,9 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use parley_core::{Priority, TicketStatus};
-use parley_store::{AuditEntry, Message, ReplyDraft, Ticket, TicketFilter, TicketPatch};
+use parley_store::{
+    AuditEntry, Message, ReplyDraft, Ticket, TicketFilter, TicketPatch, TicketSort,
+};
 use parley_whatsapp::{
     ListRow, ListSection, MediaKind, MediaSource, OutboundContent, OutboundMessage, ReplyButton,
 };
@@ -29,6 +31,11 @@ pub struct ListQuery {
     priority: Option<String>,
     label: Option<String>,
     contact: Option<i64>,
+    /// `at_risk`: only tickets past their SLA warning (warning or breached).
+    sla: Option<String>,
+    /// `activity` (latest first, the default), `sla` (soonest SLA deadline first; none last),
+    /// `priority` (urgent first) or `oldest` (longest waiting first).
+    sort: Option<String>,
     /// Page size, 1-200 (default 50).
     limit: Option<i64>,
     /// `next_cursor` from the previous page.
@@ -107,6 +114,19 @@ pub async fn list(
             .transpose()?,
         label: q.label.filter(|l| !l.is_empty()),
         contact_id: q.contact,
+        sla_at_risk: match q.sla.as_deref() {
+            None | Some("") | Some("any") => false,
+            Some("at_risk") => true,
+            Some(other) => {
+                return Err(ApiError::bad_request(format!(
+                    "sla must be at_risk or any, not {other:?}"
+                )));
+            }
+        },
+        sort: match q.sort.as_deref() {
+            None | Some("") => TicketSort::default(),
+            Some(s) => s.parse()?,
+        },
         limit: q.limit.unwrap_or(50),
         cursor: q.cursor.filter(|c| !c.is_empty()),
     };
@@ -115,6 +135,94 @@ pub async fn list(
         items: page.items,
         next_cursor: page.next_cursor,
     }))
+}
+
+/// Counts are exact up to this many; a view's badge shows "10000+" beyond.
+pub const COUNT_CAP: i64 = 10_000;
+
+#[derive(Serialize, ToSchema)]
+pub struct ViewCount {
+    /// `mine`, `unassigned`, `at_risk`, `open` (supervisors and admins) or `team:<id>`.
+    pub view: String,
+    pub count: i64,
+    /// The count reached the cap: there are at least this many.
+    pub capped: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ViewCounts {
+    pub items: Vec<ViewCount>,
+}
+
+/// How many open tickets each of the signed-in agent's views holds: mine,
+/// unassigned, at risk, each of their teams' queues, and all open for
+/// supervisors. Cheap enough to call after every change event.
+#[utoipa::path(get, path = "/tickets/counts", tag = "tickets",
+    responses((status = 200, body = ViewCounts)), security(("bearer" = [])))]
+pub async fn counts(
+    State(state): State<AppState>,
+    agent: AuthAgent,
+) -> ApiResult<Json<ViewCounts>> {
+    let me = &agent.0;
+    let now = state.now();
+    let open = || TicketFilter {
+        statuses: Some(
+            TicketStatus::ALL
+                .iter()
+                .copied()
+                .filter(|s| s.is_open())
+                .collect(),
+        ),
+        ..Default::default()
+    };
+    let mut views: Vec<(String, TicketFilter)> = vec![
+        (
+            "mine".into(),
+            TicketFilter {
+                assignee: Some(Some(me.id)),
+                ..open()
+            },
+        ),
+        (
+            "unassigned".into(),
+            TicketFilter {
+                assignee: Some(None),
+                ..open()
+            },
+        ),
+        (
+            "at_risk".into(),
+            TicketFilter {
+                sla_at_risk: true,
+                ..open()
+            },
+        ),
+    ];
+    let supervisor = me.role.allows(parley_core::Role::Supervisor);
+    if supervisor {
+        views.push(("open".into(), open()));
+    }
+    for team in state.store.list_teams().await? {
+        if supervisor || team.member_ids.contains(&me.id) {
+            views.push((
+                format!("team:{}", team.id),
+                TicketFilter {
+                    team_id: Some(team.id),
+                    ..open()
+                },
+            ));
+        }
+    }
+    let mut items = Vec::with_capacity(views.len());
+    for (view, filter) in views {
+        let count = state.store.count_tickets(&filter, now, COUNT_CAP).await?;
+        items.push(ViewCount {
+            view,
+            count,
+            capped: count >= COUNT_CAP,
+        });
+    }
+    Ok(Json(ViewCounts { items }))
 }
 
 /// One ticket.

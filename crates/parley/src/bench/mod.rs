@@ -4,11 +4,14 @@
 //!
 //! - `ingest`: webhook ingest throughput and latency over loopback.
 //! - `routing`: per-ticket routing decision latency on a large floor.
+//! - `inbox`: the inbox's list views on a million tickets.
 //! - `sla`: the timer scheduler firing a burst of SLA warnings and breaches
 //!   among a million open tickets, across a crash and restart.
 
+mod inbox;
 mod ingest;
 mod routing;
+mod server;
 mod sla;
 
 use crate::config::CommonOpts;
@@ -47,6 +50,28 @@ pub enum BenchCommand {
         /// Seed of the synthetic floor, rules and messages.
         #[arg(long, default_value_t = 7)]
         seed: u64,
+    },
+    /// The inbox's list API on a large SQLite store: every view, sort and
+    /// filter, deep pages and the view counts, against `GET /me`.
+    Inbox {
+        #[arg(long, default_value_t = 1_000_000)]
+        tickets: i64,
+        /// How many of them are open (the newest).
+        #[arg(long, default_value_t = 20_000)]
+        open: i64,
+        #[arg(long, default_value_t = 200)]
+        agents: usize,
+        #[arg(long, default_value_t = 20)]
+        teams: usize,
+        /// Sequential requests per case.
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+        /// Concurrent clients of the mixed-load run.
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
+        /// Keep the seeded database here (created if missing; must be empty).
+        #[arg(long)]
+        keep_dir: Option<std::path::PathBuf>,
     },
     /// The SLA scheduler: open tickets on SQLite, a burst of warnings and
     /// breaches falling due, the real server (a child process) firing them,
@@ -96,6 +121,26 @@ pub async fn run(cmd: BenchCommand, opts: CommonOpts) -> anyhow::Result<()> {
                 })
             })
             .await?
+        }
+        BenchCommand::Inbox {
+            tickets,
+            open,
+            agents,
+            teams,
+            requests,
+            clients,
+            keep_dir,
+        } => {
+            inbox::run(inbox::Sizes {
+                tickets,
+                open,
+                agents,
+                teams,
+                requests,
+                clients,
+                keep_dir,
+            })
+            .await
         }
         BenchCommand::Sla {
             tickets,

@@ -22,6 +22,7 @@
 //!    scheduler's clock when it claimed the batch) and from the event stream
 //!    (arrival at the agent - due time).
 
+use super::server::{self, now_ms, stop};
 use super::{proc_status_kib, quantile};
 use parley_core::Role;
 use parley_server::scheduler::FIRE_BATCH;
@@ -29,8 +30,8 @@ use parley_store::{NewAgent, SeedBurst, SeedTickets, SqliteSync, Store};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tokio::process::{Child, Command};
+use std::time::{Duration, Instant};
+use tokio::process::Child;
 
 pub struct Sizes {
     pub tickets: i64,
@@ -46,13 +47,6 @@ const PASSWORD: &str = "bench-password";
 const LEAD: Duration = Duration::from_secs(10);
 /// After the window, how long the server keeps running before it is stopped.
 const GRACE: Duration = Duration::from_secs(5);
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
 
 /// A warning, breach or escalation event as an agent received it.
 #[derive(Debug, Clone)]
@@ -465,12 +459,6 @@ async fn sleep_until_ms(at: i64) {
     }
 }
 
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
 /// Starts `parley serve` on the data dir, waits until it answers, signs in
 /// and follows its event stream into `streams`.
 async fn start_server(
@@ -479,67 +467,20 @@ async fn start_server(
     client: &reqwest::Client,
     streams: &Arc<Mutex<Stream>>,
 ) -> anyhow::Result<Instance> {
-    let port = free_port()?;
-    let log = std::fs::File::create(dir.join(format!("server-{n}.log")))?;
-    let mut cmd = Command::new(std::env::current_exe()?);
-    cmd.arg("serve")
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("--listen")
-        .arg(format!("127.0.0.1:{port}"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("PARLEY_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("PARLEY_WHATSAPP_APP_SECRET", "bench-secret")
-        .env("PARLEY_WHATSAPP_API_BASE", "http://127.0.0.1:9")
-        .stdout(log.try_clone()?)
-        .stderr(log)
-        .kill_on_drop(true);
-    let spawned_at = now_ms();
-    let child = cmd.spawn()?;
-    let pid = child.id().unwrap_or(0);
-    let base = format!("http://127.0.0.1:{port}");
-    let waited = Instant::now();
-    loop {
-        if let Ok(r) = client.get(format!("{base}/healthz")).send().await
-            && r.status().is_success()
-        {
-            break;
-        }
-        anyhow::ensure!(
-            waited.elapsed() < Duration::from_secs(300),
-            "server {n} did not answer within 300 s; see {}",
-            dir.join(format!("server-{n}.log")).display()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let ready_at = now_ms();
-    let login: serde_json::Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({"email": ADMIN, "password": PASSWORD}))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    let token = login["token"]
-        .as_str()
-        .ok_or_else(|| anyhow::anyhow!("no token in the login answer: {login}"))?
-        .to_string();
+    let server = server::spawn(dir, &format!("server-{n}.log"), client).await?;
+    let token = server::login(client, &server.base, ADMIN, PASSWORD).await?;
     let resp = client
-        .get(format!("{base}/api/v1/events"))
+        .get(format!("{}/api/v1/events", server.base))
         .bearer_auth(&token)
         .send()
         .await?
         .error_for_status()?;
     let listener = tokio::spawn(follow(resp, streams.clone()));
     Ok(Instance {
-        child,
-        pid,
-        spawned_at,
-        ready_at,
+        child: server.child,
+        pid: server.pid,
+        spawned_at: server.spawned_at,
+        ready_at: server.ready_at,
         listener,
     })
 }
@@ -583,25 +524,6 @@ async fn follow(mut resp: reqwest::Response, streams: Arc<Mutex<Stream>>) {
             }
         }
     }
-}
-
-/// SIGTERM, then up to 30 s for a graceful stop, then SIGKILL.
-async fn stop(child: &mut Child) {
-    if let Some(pid) = child.id() {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(pid.to_string())
-            .status()
-            .await;
-        if tokio::time::timeout(Duration::from_secs(30), child.wait())
-            .await
-            .is_ok()
-        {
-            return;
-        }
-    }
-    let _ = child.start_kill();
-    let _ = child.wait().await;
 }
 
 fn count_errors(dir: &Path) -> usize {
