@@ -429,17 +429,24 @@ impl Store {
             tx.commit().await?;
             lo = hi;
         }
-        if self.backend == crate::Backend::Postgres {
-            // Explicit ids leave the identity sequences behind.
-            for table in ["contacts", "tickets"] {
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
-                )))
-                .execute(&self.pool)
-                .await?;
-            }
-        }
+        self.catch_up_id_sequences(&["contacts", "tickets"]).await?;
         Ok(out)
+    }
+
+    /// On PostgreSQL, moves the tables' id sequences past the ids a seeder
+    /// wrote explicitly (which leave the sequences behind).
+    pub(crate) async fn catch_up_id_sequences(&self, tables: &[&str]) -> Result<()> {
+        if self.backend != crate::Backend::Postgres {
+            return Ok(());
+        }
+        for table in tables {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+            )))
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(())
     }
 
     /// Timers not yet fired that are due before `t` (for benchmarks).

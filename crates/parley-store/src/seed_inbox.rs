@@ -255,16 +255,7 @@ impl Store {
             tx.commit().await?;
             lo = hi;
         }
-        if self.backend == crate::Backend::Postgres {
-            // Explicit ids leave the identity sequences behind.
-            for table in ["contacts", "tickets"] {
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
-                )))
-                .execute(&self.pool)
-                .await?;
-            }
-        }
+        self.catch_up_id_sequences(&["contacts", "tickets"]).await?;
         if self.backend == crate::Backend::Postgres {
             // What autovacuum would do shortly after such a load. SQLite gets
             // no statistics: a Parley server never runs ANALYZE there, so the

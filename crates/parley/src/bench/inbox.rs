@@ -82,22 +82,7 @@ pub async fn run(sizes: Sizes) -> anyhow::Result<()> {
         sizes.open <= sizes.tickets && sizes.agents > 0 && sizes.teams > 0,
         "--open must be at most --tickets; --agents and --teams at least 1"
     );
-    let tmp;
-    let dir: PathBuf = match &sizes.keep_dir {
-        Some(d) => {
-            std::fs::create_dir_all(d)?;
-            anyhow::ensure!(
-                std::fs::read_dir(d)?.next().is_none(),
-                "{} is not empty",
-                d.display()
-            );
-            d.clone()
-        }
-        None => {
-            tmp = tempfile::tempdir()?;
-            tmp.path().to_path_buf()
-        }
-    };
+    let (dir, _tmp) = server::data_dir(sizes.keep_dir.as_deref())?;
     println!(
         "parley bench inbox: SQLite, {} tickets ({} open), {} agents, {} teams; {} sequential \
          requests per case, then {} concurrent clients; data in {}",

@@ -19,6 +19,28 @@ fn free_port() -> anyhow::Result<u16> {
         .port())
 }
 
+/// The benchmark's data dir: `keep` (created if missing; must be empty),
+/// or a temporary one, deleted when the returned guard drops.
+pub(crate) fn data_dir(
+    keep: Option<&Path>,
+) -> anyhow::Result<(std::path::PathBuf, Option<tempfile::TempDir>)> {
+    match keep {
+        Some(d) => {
+            std::fs::create_dir_all(d)?;
+            anyhow::ensure!(
+                std::fs::read_dir(d)?.next().is_none(),
+                "{} is not empty",
+                d.display()
+            );
+            Ok((d.to_path_buf(), None))
+        }
+        None => {
+            let tmp = tempfile::tempdir()?;
+            Ok((tmp.path().to_path_buf(), Some(tmp)))
+        }
+    }
+}
+
 pub(crate) struct Server {
     pub child: Child,
     pub pid: u32,

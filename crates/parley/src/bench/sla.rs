@@ -77,22 +77,7 @@ pub async fn run(sizes: Sizes) -> anyhow::Result<()> {
         sizes.burst > 0 && sizes.burst <= sizes.tickets,
         "--burst must be between 1 and --tickets"
     );
-    let tmp;
-    let dir: PathBuf = match &sizes.keep_dir {
-        Some(d) => {
-            std::fs::create_dir_all(d)?;
-            anyhow::ensure!(
-                std::fs::read_dir(d)?.next().is_none(),
-                "{} is not empty",
-                d.display()
-            );
-            d.clone()
-        }
-        None => {
-            tmp = tempfile::tempdir()?;
-            tmp.path().to_path_buf()
-        }
-    };
+    let (dir, _tmp) = server::data_dir(sizes.keep_dir.as_deref())?;
     let window_ms = sizes.window.as_millis() as i64;
     println!(
         "parley bench sla: SQLite (synchronous = full), {} open tickets, a burst of {} due over \
