@@ -2,6 +2,7 @@
 // mirrors the server's rules client-side so live events can add, move and
 // drop rows without refetching: matchesQuery is the server's filter,
 // compareTickets its order (the same keys as its keyset cursor).
+import { slaAt } from './util/sla.js';
 
 /** The fixed views; each team the agent belongs to adds a `team:<id>` view. */
 export const VIEWS = [
@@ -55,16 +56,9 @@ export function buildQuery(viewId, filters, sort = 'activity', s = null) {
 
 const CLOSED = new Set(['resolved', 'closed']);
 
-/** The earliest pending SLA warning, as the server's `sla_warn_at`. */
-function warnAt(t) {
-  const w = [t.sla?.first_response_warn_at, t.sla?.resolution_warn_at].filter((x) => x != null);
-  return w.length ? Math.min(...w) : null;
-}
-
 /** The sooner pending deadline, as the server's `sla_due_at`. */
 function dueAt(t) {
-  const d = [t.sla?.first_response_due_at, t.sla?.resolution_due_at].filter((x) => x != null);
-  return d.length ? Math.min(...d) : null;
+  return slaAt(t.sla, 0).dueAt ?? null;
 }
 
 export function matchesQuery(ticket, q, me, now = Date.now()) {
@@ -80,10 +74,8 @@ export function matchesQuery(ticket, q, me, now = Date.now()) {
   if (q.team && String(ticket.team?.id) !== String(q.team)) return false;
   if (q.priority && ticket.priority !== q.priority) return false;
   if (q.label && !(ticket.labels || []).includes(q.label)) return false;
-  if (q.sla === 'at_risk') {
-    const w = warnAt(ticket);
-    if (w == null || w > now) return false;
-  }
+  // Past a pending warning, as the server's `sla_warn_at <= now`.
+  if (q.sla === 'at_risk' && !['warning', 'breached'].includes(slaAt(ticket.sla, now).state)) return false;
   return true;
 }
 

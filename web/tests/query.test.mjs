@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildQuery, compareTickets, matchesQuery, viewsFor, findView, isViewId } from '../js/query.js';
 
+// The server sends a deadline's warning and due time together, or neither.
 const t = (id, o = {}) => ({
   id, status: 'new', priority: 'medium', last_message_at: 1000 + id, created_at: 100 + id,
   assignee: null, team: null, labels: [], sla: {}, ...o,
@@ -15,7 +16,10 @@ test('each sort orders as the server does', () => {
   const a = t(1, { priority: 'low', sla: { first_response_due_at: 500, first_response_warn_at: 400 } });
   const b = t(2, { priority: 'urgent', sla: { resolution_due_at: 300, resolution_warn_at: 200 } });
   const c = t(3, { priority: 'urgent' });
-  const d = t(4, { priority: 'high', sla: { first_response_due_at: 300, resolution_due_at: 900 } });
+  const d = t(4, {
+    priority: 'high',
+    sla: { first_response_warn_at: 250, first_response_due_at: 300, resolution_warn_at: 800, resolution_due_at: 900 },
+  });
   const order = (sort) => [a, b, c, d].sort((x, y) => compareTickets(x, y, sort)).map((x) => x.id);
   assert.deepEqual(order('activity'), [4, 3, 2, 1]);
   // Soonest deadline first, ties by id; no deadline last, by activity.
@@ -29,9 +33,9 @@ test('views map to the server query and match like it', () => {
   assert.deepEqual(buildQuery('at_risk', {}, 'sla'), { status: 'open', sla: 'at_risk', sort: 'sla' });
   assert.deepEqual(buildQuery('team:5', { priority: 'high' }, 'activity'), { status: 'open', team: '5', priority: 'high' });
   const q = buildQuery('at_risk', {});
-  assert.equal(matchesQuery(t(1, { sla: { first_response_warn_at: 50 } }), q, me, 100), true);
-  assert.equal(matchesQuery(t(1, { sla: { first_response_warn_at: 150 } }), q, me, 100), false);
-  assert.equal(matchesQuery(t(1, { status: 'resolved', sla: { first_response_warn_at: 50 } }), q, me, 100), false);
+  assert.equal(matchesQuery(t(1, { sla: { first_response_warn_at: 50, first_response_due_at: 1000 } }), q, me, 100), true);
+  assert.equal(matchesQuery(t(1, { sla: { first_response_warn_at: 150, first_response_due_at: 1000 } }), q, me, 100), false);
+  assert.equal(matchesQuery(t(1, { status: 'resolved', sla: { first_response_warn_at: 50, first_response_due_at: 1000 } }), q, me, 100), false);
   const mine = buildQuery('mine', {});
   assert.equal(matchesQuery(t(1, { assignee: { id: 7 } }), mine, me), true);
   assert.equal(matchesQuery(t(1, { assignee: { id: 8 } }), mine, me), false);

@@ -45,6 +45,15 @@ impl TicketStatus {
         !matches!(self, TicketStatus::Resolved | TicketStatus::Closed)
     }
 
+    /// Every open status, in [`TicketStatus::ALL`]'s order.
+    pub fn open_statuses() -> Vec<TicketStatus> {
+        TicketStatus::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.is_open())
+            .collect()
+    }
+
     /// Checks a requested change and returns the new status.
     ///
     /// Changing to the current status is allowed and changes nothing, so a

@@ -10,7 +10,7 @@
 //! one, and it keeps a common word cheap (the index is walked backwards and
 //! stops after one page) however many messages contain it.
 
-use crate::tickets::agent_ref;
+use crate::tickets::{agent_ref, contact_ref};
 use crate::{AgentRef, Backend, ContactRef, Page, Result, Store, StoreError};
 use parley_core::TicketStatus;
 use serde::Serialize;
@@ -165,7 +165,6 @@ impl Store {
             .map(|r| {
                 let text: Option<String> = r.try_get("text")?;
                 let status: String = r.try_get("status")?;
-                let wa_id: Option<String> = r.try_get("wa_id")?;
                 Ok(SearchHit {
                     message_id: r.try_get("id")?,
                     ticket_id: r.try_get("ticket_id")?,
@@ -174,13 +173,7 @@ impl Store {
                     snippet: snippet(text.as_deref().unwrap_or(""), &terms),
                     sent_at: r.try_get("sent_at")?,
                     author: agent_ref(r)?,
-                    contact: ContactRef {
-                        id: r.try_get("c_id")?,
-                        phone: crate::models::phone_of(&wa_id),
-                        wa_id,
-                        user_id: r.try_get("user_id")?,
-                        name: r.try_get("c_name")?,
-                    },
+                    contact: contact_ref(r)?,
                     ticket_status: status
                         .parse()
                         .map_err(|e| StoreError::Invalid(format!("{e}")))?,

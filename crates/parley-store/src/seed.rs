@@ -376,15 +376,10 @@ impl Store {
              FROM timers tm JOIN tickets t ON t.id = tm.ticket_id
              WHERE tm.ticket_id >= $1 AND tm.ticket_id < $2 AND tm.fired_at IS NOT NULL";
 
-        let (cbase, tbase) = {
-            let (c,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM contacts")
-                .fetch_one(&self.pool)
-                .await?;
-            let (t,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM tickets")
-                .fetch_one(&self.pool)
-                .await?;
-            (c.unwrap_or(0) + 1, t.unwrap_or(0) + 1)
-        };
+        let (cbase, tbase) = (
+            self.next_id("contacts").await?,
+            self.next_id("tickets").await?,
+        );
         let chunk = s.chunk.max(1);
         let mut out = Seeded::default();
         let mut lo = 0;
@@ -431,6 +426,15 @@ impl Store {
         }
         self.catch_up_id_sequences(&["contacts", "tickets"]).await?;
         Ok(out)
+    }
+
+    /// The id after the table's largest: where a seeder's explicit ids start.
+    pub(crate) async fn next_id(&self, table: &str) -> Result<i64> {
+        let (max,): (Option<i64>,) =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT MAX(id) FROM {table}")))
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(max.unwrap_or(0) + 1)
     }
 
     /// On PostgreSQL, moves the tables' id sequences past the ids a seeder

@@ -92,15 +92,10 @@ impl Store {
         let open = s.open.clamp(0, s.tickets);
         let history = s.tickets - open;
         let contacts = (s.tickets * 2 / 5).max(1);
-        let (cbase, tbase) = {
-            let (c,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM contacts")
-                .fetch_one(&self.pool)
-                .await?;
-            let (t,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM tickets")
-                .fetch_one(&self.pool)
-                .await?;
-            (c.unwrap_or(0) + 1, t.unwrap_or(0) + 1)
-        };
+        let (cbase, tbase) = (
+            self.next_id("contacts").await?,
+            self.next_id("tickets").await?,
+        );
         let indexed = |xs: Vec<String>| {
             values(
                 &xs.iter()

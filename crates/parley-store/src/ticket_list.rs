@@ -13,7 +13,8 @@
 use crate::tickets::{TICKET_SELECT, ticket_from_row};
 use crate::{Page, Result, Store, StoreError, Ticket};
 use parley_core::{Priority, TicketStatus};
-use sqlx::AssertSqlSafe;
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
 use std::str::FromStr;
 
 /// The open statuses, as migration 0006's partial indexes ask for them.
@@ -85,6 +86,16 @@ pub struct TicketFilter {
     pub cursor: Option<String>,
 }
 
+impl TicketFilter {
+    /// Every open ticket, in the default order: the base of the inbox's live views.
+    pub fn open() -> TicketFilter {
+        TicketFilter {
+            statuses: Some(TicketStatus::open_statuses()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Where the previous page ended, in the terms of its sort.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cursor {
@@ -141,30 +152,28 @@ impl Cursor {
         Ok(c)
     }
 
-    /// The cursor after `t`, listed under `sort`.
-    fn after(t: &Ticket, sort: TicketSort) -> Cursor {
-        match sort {
-            TicketSort::Activity => Cursor::Activity {
-                at: t.last_message_at,
-                id: t.id,
-            },
+    /// The cursor after a listed row, under `sort`. The sort keys are read
+    /// as the database computed them (the generated columns), so a cursor
+    /// can never disagree with the order it continues.
+    fn after_row(row: &AnyRow, sort: TicketSort) -> Result<Cursor> {
+        let id: i64 = row.try_get("id")?;
+        let at: i64 = row.try_get("last_message_at")?;
+        Ok(match sort {
+            TicketSort::Activity => Cursor::Activity { at, id },
             TicketSort::Oldest => Cursor::Oldest {
-                created: t.created_at,
-                id: t.id,
+                created: row.try_get("created_at")?,
+                id,
             },
             TicketSort::Priority => Cursor::Priority {
-                rank: priority_rank(t.priority),
-                at: t.last_message_at,
-                id: t.id,
+                rank: row.try_get("k_rank")?,
+                at,
+                id,
             },
-            TicketSort::SlaDue => match sla_due_at(t) {
-                Some(due) => Cursor::SlaDue { due, id: t.id },
-                None => Cursor::SlaNone {
-                    at: t.last_message_at,
-                    id: t.id,
-                },
+            TicketSort::SlaDue => match row.try_get::<Option<i64>, _>("k_due")? {
+                Some(due) => Cursor::SlaDue { due, id },
+                None => Cursor::SlaNone { at, id },
             },
-        }
+        })
     }
 
     fn encode(self) -> String {
@@ -175,24 +184,6 @@ impl Cursor {
             Cursor::SlaDue { due, id } => format!("s{due}.{id}"),
             Cursor::SlaNone { at, id } => format!("n{at}.{id}"),
         }
-    }
-}
-
-/// Mirrors the generated column `priority_rank`.
-fn priority_rank(p: Priority) -> i64 {
-    match p {
-        Priority::Urgent => 3,
-        Priority::High => 2,
-        Priority::Medium => 1,
-        Priority::Low => 0,
-    }
-}
-
-/// Mirrors the generated column `sla_due_at`: the sooner pending deadline.
-fn sla_due_at(t: &Ticket) -> Option<i64> {
-    match (t.sla.first_response_due_at, t.sla.resolution_due_at) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
     }
 }
 
@@ -341,10 +332,11 @@ impl Store {
         };
         let next_cursor = if items.len() as i64 > limit {
             items.truncate(limit as usize);
-            items.last().map(|t| Cursor::after(t, filter.sort).encode())
+            items.last().map(|(_, c)| c.encode())
         } else {
             None
         };
+        let mut items: Vec<Ticket> = items.into_iter().map(|(t, _)| t).collect();
         self.fill_labels(&mut items).await?;
         self.fill_csat(&mut items).await?;
         Ok(Page { items, next_cursor })
@@ -357,10 +349,12 @@ impl Store {
         cursor: Option<Cursor>,
         phase: Phase,
         limit: i64,
-    ) -> Result<Vec<Ticket>> {
+    ) -> Result<Vec<(Ticket, Cursor)>> {
         let (sql, w) = range_query(filter, now, cursor, phase, limit);
         let rows = w.query(sql).fetch_all(&self.pool).await?;
-        rows.iter().map(|r| ticket_from_row(r, now)).collect()
+        rows.iter()
+            .map(|r| Ok((ticket_from_row(r, now)?, Cursor::after_row(r, filter.sort)?)))
+            .collect()
     }
 
     /// The database's plan for a list's first page (SQLite's `EXPLAIN QUERY
@@ -376,7 +370,6 @@ impl Store {
             _ => Phase::Single,
         };
         let (sql, w) = range_query(filter, now, None, phase, filter.limit.clamp(1, 200) + 1);
-        use sqlx::Row;
         let rows = match self.backend() {
             crate::Backend::Sqlite => w
                 .query(format!("EXPLAIN QUERY PLAN {sql}"))
@@ -405,11 +398,7 @@ impl Store {
             "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t{} LIMIT {lim}) capped",
             w.sql()
         );
-        let n: i64 = w.query(sql).fetch_one(&self.pool).await.map(|r| {
-            use sqlx::Row;
-            r.try_get(0)
-        })??;
-        Ok(n)
+        Ok(w.query(sql).fetch_one(&self.pool).await?.try_get(0)?)
     }
 }
 
@@ -475,11 +464,7 @@ mod tests {
 
     #[test]
     fn open_statuses_come_out_as_the_index_spells_them() {
-        let mut open: Vec<TicketStatus> = TicketStatus::ALL
-            .iter()
-            .copied()
-            .filter(|s| s.is_open())
-            .collect();
+        let mut open = TicketStatus::open_statuses();
         open.reverse();
         assert_eq!(statuses_sql(&open), OPEN_STATUSES_SQL);
         assert_eq!(statuses_sql(&[]), "1 = 0");

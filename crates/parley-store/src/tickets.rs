@@ -27,6 +27,8 @@ pub struct TicketPatch {
     pub close_reason: Option<String>,
 }
 
+/// A ticket row with its contact, assignee and team. `k_rank` and `k_due`
+/// are the list's sort keys (generated columns), for its cursors.
 pub(crate) const TICKET_SELECT: &str =
     "SELECT t.id, t.status, t.priority, t.phone_number_id, t.last_message_preview,
         t.last_message_at, t.last_inbound_at, t.first_response_at, t.resolved_at, t.closed_at,
@@ -35,11 +37,24 @@ pub(crate) const TICKET_SELECT: &str =
         t.sla_first_response_warn_at, t.sla_first_response_due, t.sla_resolution_warn_at,
         t.sla_resolution_due, t.sla_escalate_at, t.sla_source, t.sla_first_response_breached_at,
         t.sla_resolution_breached_at, t.close_reason, c.id AS c_id, c.wa_id, c.user_id, c.name AS c_name,
-        a.id AS a_id, a.name AS a_name, tm.id AS tm_id, tm.name AS tm_name
+        a.id AS a_id, a.name AS a_name, tm.id AS tm_id, tm.name AS tm_name,
+        t.priority_rank AS k_rank, t.sla_due_at AS k_due
     FROM tickets t
     JOIN contacts c ON c.id = t.contact_id
     LEFT JOIN agents a ON a.id = t.assignee_id
     LEFT JOIN teams tm ON tm.id = t.team_id";
+
+/// The contact of a row's `c_id`, `wa_id`, `user_id` and `c_name` columns.
+pub(crate) fn contact_ref(row: &AnyRow) -> Result<ContactRef> {
+    let wa_id: Option<String> = row.try_get("wa_id")?;
+    Ok(ContactRef {
+        id: row.try_get("c_id")?,
+        phone: phone_of(&wa_id),
+        wa_id,
+        user_id: row.try_get("user_id")?,
+        name: row.try_get("c_name")?,
+    })
+}
 
 /// The agent of a row's `a_id` / `a_name` columns, if any.
 pub(crate) fn agent_ref(row: &AnyRow) -> Result<Option<AgentRef>> {
@@ -69,7 +84,6 @@ pub(crate) fn ticket_from_row(row: &AnyRow, now: i64) -> Result<Ticket> {
     let status: String = row.try_get("status")?;
     let priority: String = row.try_get("priority")?;
     let last_inbound_at: Option<i64> = row.try_get("last_inbound_at")?;
-    let wa_id: Option<String> = row.try_get("wa_id")?;
     let status: TicketStatus = status
         .parse()
         .map_err(|e| StoreError::Invalid(format!("{e}")))?;
@@ -80,13 +94,7 @@ pub(crate) fn ticket_from_row(row: &AnyRow, now: i64) -> Result<Ticket> {
         priority: priority
             .parse()
             .map_err(|e| StoreError::Invalid(format!("{e}")))?,
-        contact: ContactRef {
-            id: row.try_get("c_id")?,
-            phone: phone_of(&wa_id),
-            wa_id,
-            user_id: row.try_get("user_id")?,
-            name: row.try_get("c_name")?,
-        },
+        contact: contact_ref(row)?,
         assignee: agent_ref(row)?,
         team: team_ref(row)?,
         labels: Vec::new(),

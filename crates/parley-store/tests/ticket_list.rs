@@ -100,13 +100,7 @@ async fn seed(store: &Store) -> (Vec<i64>, i64, i64) {
 }
 
 fn open() -> Option<Vec<TicketStatus>> {
-    Some(
-        TicketStatus::ALL
-            .iter()
-            .copied()
-            .filter(|s| s.is_open())
-            .collect(),
-    )
+    TicketFilter::open().statuses
 }
 
 /// Every page of a list, `limit` at a time, as ticket ids.

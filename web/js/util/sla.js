@@ -113,8 +113,3 @@ export function slaSentence(v, { spoken = false } = {}) {
   }
 }
 
-/** Sort key for "SLA due first": pending deadlines by due time, the rest last. */
-export function slaSortKey(ticket) {
-  const v = slaAt(ticket?.sla, 0);
-  return v.dueAt ?? Infinity;
-}

@@ -60,11 +60,7 @@ pub struct AuditList {
 
 fn parse_statuses(s: &str) -> ApiResult<Vec<TicketStatus>> {
     if s == "open" {
-        return Ok(TicketStatus::ALL
-            .iter()
-            .copied()
-            .filter(|s| s.is_open())
-            .collect());
+        return Ok(TicketStatus::open_statuses());
     }
     s.split(',')
         .map(|p| {
@@ -165,16 +161,7 @@ pub async fn counts(
 ) -> ApiResult<Json<ViewCounts>> {
     let me = &agent.0;
     let now = state.now();
-    let open = || TicketFilter {
-        statuses: Some(
-            TicketStatus::ALL
-                .iter()
-                .copied()
-                .filter(|s| s.is_open())
-                .collect(),
-        ),
-        ..Default::default()
-    };
+    let open = TicketFilter::open;
     let mut views: Vec<(String, TicketFilter)> = vec![
         (
             "mine".into(),

@@ -162,59 +162,45 @@ pub async fn run(sizes: Sizes) -> anyhow::Result<()> {
     // The agent's facts the cases need.
     let me = agents[0];
     let my_team = teams[0];
-    let open = || {
-        Some(
-            TicketStatus::ALL
-                .iter()
-                .copied()
-                .filter(|s| s.is_open())
-                .collect::<Vec<_>>(),
-        )
-    };
-    let open_filter = TicketFilter {
-        statuses: open(),
-        ..Default::default()
-    };
-    let mine = TicketFilter {
-        assignee: Some(Some(me)),
-        ..open_filter.clone()
-    };
-    let far = now + 86_400_000 * 365;
-    println!(
-        "agent0: {} open tickets assigned, team 0 queue {}, unassigned {}, at risk {}, all open {}",
-        store.count_tickets(&mine, now, i64::MAX).await?,
-        store
-            .count_tickets(
-                &TicketFilter {
-                    team_id: Some(my_team),
-                    ..open_filter.clone()
-                },
-                now,
-                i64::MAX
-            )
-            .await?,
-        store
-            .count_tickets(
-                &TicketFilter {
-                    assignee: Some(None),
-                    ..open_filter.clone()
-                },
-                now,
-                i64::MAX
-            )
-            .await?,
-        store
-            .count_tickets(
-                &TicketFilter {
-                    sla_at_risk: true,
-                    ..open_filter.clone()
-                },
-                now,
-                i64::MAX
-            )
-            .await?,
-        store.count_tickets(&open_filter, far, i64::MAX).await?,
-    );
+    let open = TicketFilter::open;
+    let mut facts = Vec::new();
+    for (what, f) in [
+        (
+            "agent0's open tickets",
+            TicketFilter {
+                assignee: Some(Some(me)),
+                ..open()
+            },
+        ),
+        (
+            "team 0 queue",
+            TicketFilter {
+                team_id: Some(my_team),
+                ..open()
+            },
+        ),
+        (
+            "unassigned",
+            TicketFilter {
+                assignee: Some(None),
+                ..open()
+            },
+        ),
+        (
+            "at risk",
+            TicketFilter {
+                sla_at_risk: true,
+                ..open()
+            },
+        ),
+        ("all open", open()),
+    ] {
+        facts.push(format!(
+            "{what} {}",
+            store.count_tickets(&f, now, i64::MAX).await?
+        ));
+    }
+    println!("{}", facts.join(", "));
     let contact = store
         .list_tickets(
             &TicketFilter {
@@ -372,15 +358,7 @@ pub async fn run(sizes: Sizes) -> anyhow::Result<()> {
 /// The inbox's calls: each view with each sort, the filters, history, deep
 /// pages and the view counts.
 fn cases(me: i64, team: i64, contact: i64) -> Vec<Case> {
-    let open = || {
-        Some(
-            TicketStatus::ALL
-                .iter()
-                .copied()
-                .filter(|s| s.is_open())
-                .collect::<Vec<_>>(),
-        )
-    };
+    let open = || TicketFilter::open().statuses;
     let mut out = Vec::new();
     let views: [(&str, String, bool, TicketFilter); 5] = [
         (
