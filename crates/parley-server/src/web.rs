@@ -6,8 +6,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rust_embed::RustEmbed;
 
+// `e2e/` is the browser test suite (with its node_modules): never shipped.
 #[derive(RustEmbed)]
 #[folder = "../../web/"]
+#[exclude = "e2e/*"]
 struct Assets;
 
 fn asset(path: &str) -> Option<Response> {
@@ -51,4 +53,21 @@ pub async fn file(Path(path): Path<String>) -> Response {
 /// Serves `web/demo/<path>` (mounted by the demo only).
 pub fn demo_asset(path: &str) -> Response {
     asset(&format!("demo/{path}")).unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Assets;
+
+    #[test]
+    fn the_browser_test_suite_is_not_embedded() {
+        let files: Vec<String> = Assets::iter().map(|f| f.into_owned()).collect();
+        for shipped in ["index.html", "js/main.js", "css/app.css", "demo/phone.html"] {
+            assert!(files.iter().any(|f| f == shipped), "{shipped} in {files:?}");
+        }
+        let e2e: Vec<&String> = files.iter().filter(|f| f.starts_with("e2e/")).collect();
+        assert!(e2e.is_empty(), "{e2e:?}");
+        assert!(Assets::get("e2e/package.json").is_none());
+        assert!(Assets::get("e2e/node_modules/playwright-core/package.json").is_none());
+    }
 }

@@ -85,8 +85,12 @@ function merge(messages, audit) {
     ...messages.map((m) => ({ key: `m${m.id}`, at: m.created_at, item: m, render: () => renderMessage(m) })),
     ...audit.map((a) => ({ key: `a${a.id}`, at: a.created_at, item: a, audit: true, render: () => renderAudit(a) })),
   ];
-  // Stable by time; at equal times messages come before the audit line they caused.
-  return entries.sort((x, y) => x.at - y.at || (x.key[0] === 'm' ? -1 : 1));
+  // Stable by time; at equal times messages come before the audit line they
+  // caused, and each kind keeps its own order (messages oldest first, by id).
+  // (Comparing only the kinds keeps the comparator consistent: two messages
+  // in the same millisecond used to come out in reverse.)
+  const kind = (e) => (e.audit ? 1 : 0);
+  return entries.sort((x, y) => x.at - y.at || kind(x) - kind(y));
 }
 
 function directoryNames(s) {
