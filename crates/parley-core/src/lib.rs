@@ -12,6 +12,7 @@ pub mod escalation;
 pub mod hours;
 pub mod language;
 pub mod lifecycle;
+pub mod placeholders;
 pub mod priority;
 pub mod retry;
 pub mod role;

@@ -24,7 +24,8 @@ pub struct ErrorBody {
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable, machine-readable: `unauthorized`, `forbidden`, `not_found`,
-    /// `invalid_request`, `invalid_transition`, `window_closed`, `conflict`, `internal`.
+    /// `invalid_request`, `invalid_transition`, `window_closed`, `conflict`,
+    /// `replied_since` (someone else answered the customer first), `internal`.
     pub code: String,
     pub message: String,
 }
@@ -82,6 +83,9 @@ impl From<StoreError> for ApiError {
                 e.to_string(),
             ),
             StoreError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+            e @ StoreError::RepliedSince { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "replied_since", e.to_string())
+            }
             StoreError::Invalid(m) => ApiError::bad_request(m),
             other => ApiError::internal(other.to_string()),
         }

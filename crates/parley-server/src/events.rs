@@ -20,6 +20,30 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 pub struct DomainEvent {
     pub name: &'static str,
     pub data: Value,
+    pub audience: Audience,
+}
+
+/// Who may receive an event on the stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    Everyone,
+    /// These agents, and every supervisor and admin (a whisper, say).
+    AgentsAndSupervisors(Vec<i64>),
+    /// These agents only (presence is not private, but a typing
+    /// indicator for a ticket nobody else has open is just noise).
+    Agents(Vec<i64>),
+}
+
+impl Audience {
+    pub fn admits(&self, agent: &parley_store::Agent) -> bool {
+        match self {
+            Audience::Everyone => true,
+            Audience::AgentsAndSupervisors(ids) => {
+                ids.contains(&agent.id) || agent.role.allows(parley_core::Role::Supervisor)
+            }
+            Audience::Agents(ids) => ids.contains(&agent.id),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -38,7 +62,15 @@ impl Default for EventBus {
 impl EventBus {
     pub fn publish(&self, name: &'static str, data: Value) {
         // No subscriber is fine: nobody is looking.
-        let _ = self.tx.send(DomainEvent { name, data });
+        self.publish_to(name, data, Audience::Everyone);
+    }
+
+    pub fn publish_to(&self, name: &'static str, data: Value, audience: Audience) {
+        let _ = self.tx.send(DomainEvent {
+            name,
+            data,
+            audience,
+        });
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<DomainEvent> {
@@ -58,13 +90,18 @@ impl EventBus {
     security(("bearer" = [])))]
 pub async fn stream(
     State(state): State<AppState>,
-    _agent: AuthAgent,
+    agent: AuthAgent,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let rx = state.bus.subscribe();
+    let me = agent.0;
     let mut shutdown = state.shutdown.clone();
     let stop = async move { crate::stopped(&mut shutdown).await };
     let until_shutdown = futures_util::StreamExt::take_until(BroadcastStream::new(rx), stop);
-    let stream = until_shutdown.map(|item| {
+    let for_me = until_shutdown.filter(move |item| match item {
+        Ok(ev) => ev.audience.admits(&me),
+        Err(_) => true,
+    });
+    let stream = for_me.map(|item| {
         Ok(match item {
             Ok(ev) => Event::default().event(ev.name).data(ev.data.to_string()),
             Err(BroadcastStreamRecvError::Lagged(n)) => Event::default()

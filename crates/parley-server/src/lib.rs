@@ -19,6 +19,7 @@ pub mod media;
 pub mod metrics;
 pub mod notifier;
 pub mod outbox;
+pub mod presence;
 pub mod router;
 pub mod scheduler;
 pub mod web;
@@ -154,6 +155,8 @@ pub struct AppState {
     pub bot: bot::BotSlot,
     /// Wakes the bot: a customer message arrived.
     pub bot_wake: Arc<Notify>,
+    /// Who has which conversation open, and who is typing (in memory).
+    pub presence: Arc<presence::Presence>,
 }
 
 impl AppState {
@@ -261,6 +264,7 @@ impl Server {
             desk_status: Default::default(),
             bot: Default::default(),
             bot_wake: Arc::new(Notify::new()),
+            presence: Default::default(),
         };
         desk::load_initial(&state).await?;
         bot::load_initial(&state)?;
@@ -275,6 +279,10 @@ impl Server {
         tasks.spawn(router::run_router(state.clone(), shutdown_rx.clone()));
         tasks.spawn(scheduler::run_scheduler(state.clone(), shutdown_rx.clone()));
         tasks.spawn(notifier::run_notifier(state.clone(), shutdown_rx.clone()));
+        tasks.spawn(presence::run_presence_sweeper(
+            state.clone(),
+            shutdown_rx.clone(),
+        ));
         if let Some(path) = state.config.desk_file.clone() {
             tasks.spawn(desk::watch_file(state.clone(), path, shutdown_rx.clone()));
         }

@@ -14,6 +14,14 @@ pub enum StoreError {
     WindowClosed,
     #[error("{0}")]
     Conflict(String),
+    /// Someone else answered the customer after the message the agent had seen.
+    #[error("{by} replied since you opened this conversation: {text:?}")]
+    RepliedSince {
+        message_id: i64,
+        by: String,
+        text: String,
+        at: i64,
+    },
     #[error("{0}")]
     Invalid(String),
     #[error("configuration: {0}")]

@@ -10,6 +10,7 @@
 
 mod agents;
 mod bot;
+mod canned;
 mod contacts;
 mod csat;
 mod error;
@@ -17,6 +18,7 @@ mod escalation;
 mod ingest;
 mod media;
 mod models;
+mod notes;
 mod notify;
 mod outbox;
 mod routing;
@@ -31,6 +33,7 @@ mod timers;
 
 pub use agents::{AgentPatch, NewAgent, TokenKind};
 pub use bot::{BotEnd, BotInbound, BotTurnWrite, DeflectionRow};
+pub use canned::{CannedPatch, CannedResponse, NewCanned};
 pub use contacts::ContactPatch;
 pub use csat::{
     CSAT_TIMER, CsatComment, CsatFilter, CsatReply, CsatReplyKind, CsatSent, CsatSettings,
@@ -43,6 +46,7 @@ pub use ingest::{
 };
 pub use media::NewMedia;
 pub use models::*;
+pub use notes::{Mention, NewNote, NoteAdded, Viewer};
 pub use notify::PendingNotification;
 pub use outbox::{OutboxRow, ReplyDraft};
 pub use routing::{PastTicket, QueuedTicket, RoutingCandidate, RoutingOutcome};

@@ -213,6 +213,9 @@ pub struct Message {
     pub reply_to: Option<ReplyRef>,
     pub error: Option<MessageError>,
     pub author: Option<AgentRef>,
+    /// A whisper: a note only this agent (the assignee when it was written),
+    /// its author and supervisors see.
+    pub whisper_to: Option<AgentRef>,
     /// When WhatsApp says it was sent (inbound) or the agent sent it.
     pub sent_at: i64,
     pub created_at: i64,

@@ -47,7 +47,53 @@ impl Store {
         draft: ReplyDraft,
         now: i64,
     ) -> Result<i64> {
+        self.create_reply_guarded(ticket_id, author_id, draft, None, now)
+            .await
+    }
+
+    /// [`Store::create_reply`], refused with [`StoreError::RepliedSince`]
+    /// when someone else (another agent, the bot, a survey) sent the customer
+    /// a message after `seen_message_id`, the newest message the agent had
+    /// seen. The check and the insert are one transaction, so of two agents
+    /// answering the same message at the same moment, exactly one is asked.
+    pub async fn create_reply_guarded(
+        &self,
+        ticket_id: i64,
+        author_id: i64,
+        draft: ReplyDraft,
+        seen_message_id: Option<i64>,
+        now: i64,
+    ) -> Result<i64> {
         let mut tx = self.begin_write().await?;
+        if let Some(seen) = seen_message_id {
+            if self.backend == crate::Backend::Postgres {
+                // SQLite's write lock already serialises writers.
+                sqlx::query("SELECT id FROM tickets WHERE id = $1 FOR UPDATE")
+                    .bind(ticket_id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            let since: Option<(i64, Option<String>, Option<String>, i64)> = sqlx::query_as(
+                "SELECT m.id, a.name, m.text, m.sent_at FROM messages m
+                 LEFT JOIN agents a ON a.id = m.author_id
+                 WHERE m.ticket_id = $1 AND m.id > $2 AND m.direction = 'outbound'
+                   AND m.type <> 'reaction' AND (m.author_id IS NULL OR m.author_id <> $3)
+                 ORDER BY m.id DESC LIMIT 1",
+            )
+            .bind(ticket_id)
+            .bind(seen)
+            .bind(author_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+            if let Some((message_id, by, text, at)) = since {
+                return Err(StoreError::RepliedSince {
+                    message_id,
+                    by: by.unwrap_or_else(|| "Parley (automated)".into()),
+                    text: text.unwrap_or_default(),
+                    at,
+                });
+            }
+        }
         let id = insert_reply(&mut tx, ticket_id, Some(author_id), draft, now).await?;
         tx.commit().await?;
         Ok(id)

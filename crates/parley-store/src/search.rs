@@ -11,7 +11,7 @@
 //! stops after one page) however many messages contain it.
 
 use crate::tickets::{agent_ref, contact_ref};
-use crate::{AgentRef, Backend, ContactRef, Page, Result, Store, StoreError};
+use crate::{AgentRef, Backend, ContactRef, Page, Result, Store, StoreError, Viewer};
 use parley_core::TicketStatus;
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, Row};
@@ -115,6 +115,19 @@ impl Store {
         limit: i64,
         cursor: Option<&str>,
     ) -> Result<Page<SearchHit>> {
+        self.search_messages_for(q, limit, cursor, Viewer::All)
+            .await
+    }
+
+    /// [`Store::search_messages`] as `viewer` may see it: whispers meant for
+    /// someone else are left out.
+    pub async fn search_messages_for(
+        &self,
+        q: &str,
+        limit: i64,
+        cursor: Option<&str>,
+        viewer: Viewer,
+    ) -> Result<Page<SearchHit>> {
         let terms = search_terms(q);
         if terms.is_empty() {
             return Err(StoreError::Invalid(
@@ -135,12 +148,13 @@ impl Store {
         let joins = "JOIN tickets t ON t.id = m.ticket_id
                      JOIN contacts c ON c.id = t.contact_id
                      LEFT JOIN agents a ON a.id = m.author_id";
+        let visible = viewer.whisper_sql("m", "$4");
         let (sql, query) = match self.backend {
             Backend::Sqlite => (
                 format!(
                     "SELECT {cols} FROM messages_fts
                      JOIN messages m ON m.id = messages_fts.rowid {joins}
-                     WHERE messages_fts MATCH $1 AND messages_fts.rowid < $2
+                     WHERE messages_fts MATCH $1 AND messages_fts.rowid < $2 AND {visible}
                      ORDER BY messages_fts.rowid DESC LIMIT $3"
                 ),
                 fts5_query(&terms),
@@ -148,7 +162,7 @@ impl Store {
             Backend::Postgres => (
                 format!(
                     "SELECT {cols} FROM messages m {joins}
-                     WHERE m.text_search @@ to_tsquery('simple', $1) AND m.id < $2
+                     WHERE m.text_search @@ to_tsquery('simple', $1) AND m.id < $2 AND {visible}
                      ORDER BY m.id DESC LIMIT $3"
                 ),
                 tsquery(&terms),
@@ -158,6 +172,7 @@ impl Store {
             .bind(query)
             .bind(before)
             .bind(limit + 1)
+            .bind(viewer.agent_id())
             .fetch_all(&self.pool)
             .await?;
         let mut items = rows

@@ -81,6 +81,10 @@ pub struct TicketFilter {
     /// Only tickets whose earliest pending SLA warning has passed (warning
     /// or breached).
     pub sla_at_risk: bool,
+    /// Only tickets whose notes mention this agent.
+    pub mentioned: Option<i64>,
+    /// With `mentioned`: only tickets with a mention the agent has not read.
+    pub mention_unread: bool,
     pub sort: TicketSort,
     pub limit: i64,
     pub cursor: Option<String>,
@@ -285,6 +289,17 @@ impl Where {
         if let Some(c) = f.contact_id {
             let p = w.int(c);
             w.push(format!("t.contact_id = {p}"));
+        }
+        if let Some(agent) = f.mentioned {
+            let p = w.int(agent);
+            let unread = if f.mention_unread {
+                " AND mn.read_at IS NULL"
+            } else {
+                ""
+            };
+            w.push(format!(
+                "EXISTS (SELECT 1 FROM mentions mn WHERE mn.ticket_id = t.id AND mn.agent_id = {p}{unread})"
+            ));
         }
         if f.sla_at_risk {
             let p = w.int(now);

@@ -5,7 +5,7 @@ use crate::ingest::audit;
 use crate::models::phone_of;
 use crate::{
     AgentRef, AuditEntry, ContactRef, MediaRef, Message, MessageError, ReplyRef, Result, SlaView,
-    Store, StoreError, TeamRef, Ticket, parse_json,
+    Store, StoreError, TeamRef, Ticket, Viewer, parse_json,
 };
 use parley_core::sla::{self, Deadline, SlaDeadlines};
 use parley_core::{Priority, TicketStatus, window};
@@ -58,11 +58,16 @@ pub(crate) fn contact_ref(row: &AnyRow) -> Result<ContactRef> {
 
 /// The agent of a row's `a_id` / `a_name` columns, if any.
 pub(crate) fn agent_ref(row: &AnyRow) -> Result<Option<AgentRef>> {
-    let id: Option<i64> = row.try_get("a_id")?;
+    agent_ref_at(row, "a_id", "a_name")
+}
+
+/// The agent of a row's `id_col` / `name_col` columns, if any.
+pub(crate) fn agent_ref_at(row: &AnyRow, id_col: &str, name_col: &str) -> Result<Option<AgentRef>> {
+    let id: Option<i64> = row.try_get(id_col)?;
     Ok(match id {
         Some(id) => Some(AgentRef {
             id,
-            name: row.try_get("a_name")?,
+            name: row.try_get(name_col)?,
         }),
         None => None,
     })
@@ -467,41 +472,6 @@ impl Store {
         Ok(())
     }
 
-    /// An internal note: stored with the messages, never sent.
-    pub async fn add_note(
-        &self,
-        ticket_id: i64,
-        author_id: i64,
-        text: &str,
-        now: i64,
-    ) -> Result<i64> {
-        let mut tx = self.begin_write().await?;
-        let found: Option<(i64,)> = sqlx::query_as("SELECT id FROM tickets WHERE id = $1")
-            .bind(ticket_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-        if found.is_none() {
-            return Err(StoreError::NotFound("ticket"));
-        }
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO messages (ticket_id, direction, type, text, author_id, sent_at, created_at, updated_at)
-             VALUES ($1, 'note', 'text', $2, $3, $4, $4, $4) RETURNING id",
-        )
-        .bind(ticket_id)
-        .bind(text)
-        .bind(author_id)
-        .bind(now)
-        .fetch_one(&mut **tx)
-        .await?;
-        sqlx::query("UPDATE tickets SET updated_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(ticket_id)
-            .execute(&mut **tx)
-            .await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
     /// The WhatsApp id of the customer's latest message on a ticket.
     pub async fn last_inbound_wamid(&self, ticket_id: i64) -> Result<Option<String>> {
         let row: Option<(Option<String>,)> = sqlx::query_as(
@@ -514,34 +484,53 @@ impl Store {
         Ok(row.and_then(|(w,)| w))
     }
 
-    /// A ticket's messages and notes, oldest first.
+    /// A ticket's messages and notes, oldest first, whispers included.
     pub async fn ticket_messages(&self, ticket_id: i64) -> Result<Vec<Message>> {
-        self.query_messages("m.ticket_id = $1", ticket_id).await
+        self.ticket_messages_for(ticket_id, Viewer::All).await
+    }
+
+    /// A ticket's messages and notes as `viewer` may see them, oldest first.
+    pub async fn ticket_messages_for(
+        &self,
+        ticket_id: i64,
+        viewer: Viewer,
+    ) -> Result<Vec<Message>> {
+        self.query_messages("m.ticket_id = $1", ticket_id, viewer)
+            .await
     }
 
     pub async fn get_message(&self, id: i64) -> Result<Message> {
-        self.query_messages("m.id = $1", id)
+        self.query_messages("m.id = $1", id, Viewer::All)
             .await?
             .into_iter()
             .next()
             .ok_or(StoreError::NotFound("message"))
     }
 
-    async fn query_messages(&self, condition: &'static str, value: i64) -> Result<Vec<Message>> {
+    async fn query_messages(
+        &self,
+        condition: &'static str,
+        value: i64,
+        viewer: Viewer,
+    ) -> Result<Vec<Message>> {
+        let visible = viewer.whisper_sql("m", "$2");
         let sql = format!(
             "SELECT m.id, m.ticket_id, m.direction, m.type, m.text, m.status, m.wa_message_id, m.content,
                     m.reply_to_wamid, m.error_code, m.error_message, m.sent_at, m.created_at, m.updated_at,
                     a.id AS a_id, a.name AS a_name,
                     md.id AS md_id, md.mime_type, md.filename, md.state AS md_state,
-                    r.id AS r_id, r.text AS r_text, r.type AS r_type
+                    r.id AS r_id, r.text AS r_text, r.type AS r_type,
+                    w.id AS w_id, w.name AS w_name
              FROM messages m
              LEFT JOIN agents a ON a.id = m.author_id
+             LEFT JOIN agents w ON w.id = m.whisper_to
              LEFT JOIN media md ON md.id = m.media_id
              LEFT JOIN messages r ON r.wa_message_id = m.reply_to_wamid
-             WHERE {condition} ORDER BY m.id"
+             WHERE {condition} AND {visible} ORDER BY m.id"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(value)
+            .bind(viewer.agent_id())
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(message_from_row).collect()
@@ -633,6 +622,7 @@ fn message_from_row(row: &AnyRow) -> Result<Message> {
             None
         },
         author: agent_ref(row)?,
+        whisper_to: agent_ref_at(row, "w_id", "w_name")?,
         sent_at: row.try_get("sent_at")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,

@@ -3,8 +3,11 @@
 
 pub mod agents;
 pub mod bot;
+pub mod canned;
 pub mod contacts;
 pub mod csat;
+pub mod notes;
+pub mod presence;
 pub mod routing;
 pub mod search;
 pub mod tickets;
@@ -28,7 +31,7 @@ use utoipa_scalar::{Scalar, Servable};
         Errors are `{\"error\":{\"code\",\"message\"}}`. Times are Unix milliseconds."),
     servers((url = "/api/v1")),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "tickets"), (name = "contacts"), (name = "agents"), (name = "routing"), (name = "csat"), (name = "bot"), (name = "media"), (name = "events"))
+    tags((name = "auth"), (name = "tickets"), (name = "contacts"), (name = "agents"), (name = "routing"), (name = "canned"), (name = "csat"), (name = "bot"), (name = "media"), (name = "events"))
 )]
 pub struct ApiDoc;
 
@@ -57,7 +60,13 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(search::search))
         .routes(routes!(tickets::get_one, tickets::update))
         .routes(routes!(tickets::messages, tickets::reply))
-        .routes(routes!(tickets::add_note))
+        .routes(routes!(notes::add_note))
+        .routes(routes!(notes::list))
+        .routes(routes!(notes::read))
+        .routes(routes!(presence::beat, presence::get))
+        .routes(routes!(canned::list, canned::create))
+        .routes(routes!(canned::update, canned::delete))
+        .routes(routes!(canned::fill))
         .routes(routes!(tickets::audit))
         .routes(routes!(tickets::retry))
         .routes(routes!(contacts::list))

@@ -35,16 +35,17 @@ pub struct SearchPage {
     security(("bearer" = [])))]
 pub async fn search(
     State(state): State<AppState>,
-    _agent: AuthAgent,
+    agent: AuthAgent,
     q: Result<Query<SearchQuery>, QueryRejection>,
 ) -> ApiResult<Json<SearchPage>> {
     let Query(q) = q?;
     let page = state
         .store
-        .search_messages(
+        .search_messages_for(
             &q.q,
             q.limit.unwrap_or(20),
             q.cursor.as_deref().filter(|c| !c.is_empty()),
+            crate::api::notes::viewer(&agent),
         )
         .await?;
     Ok(Json(SearchPage {

@@ -1,4 +1,4 @@
-//! Tickets: list, read, update, reply, notes, audit trail, retry.
+//! Tickets: list, read, update, reply, audit trail, retry (notes are in `notes`).
 
 use crate::AppState;
 use crate::auth::AuthAgent;
@@ -33,6 +33,9 @@ pub struct ListQuery {
     contact: Option<i64>,
     /// `at_risk`: only tickets past their SLA warning (warning or breached).
     sla: Option<String>,
+    /// `me`: only tickets whose notes mention the signed-in agent;
+    /// `me_unread`: only those with a mention they have not read yet.
+    mentioned: Option<String>,
     /// `activity` (latest first, the default), `sla` (soonest SLA deadline first; none last),
     /// `priority` (urgent first) or `oldest` (longest waiting first).
     sort: Option<String>,
@@ -119,6 +122,16 @@ pub async fn list(
                 )));
             }
         },
+        mentioned: match q.mentioned.as_deref() {
+            None | Some("") => None,
+            Some("me") | Some("me_unread") => Some(agent.0.id),
+            Some(other) => {
+                return Err(ApiError::bad_request(format!(
+                    "mentioned must be me or me_unread, not {other:?}"
+                )));
+            }
+        },
+        mention_unread: q.mentioned.as_deref() == Some("me_unread"),
         sort: match q.sort.as_deref() {
             None | Some("") => TicketSort::default(),
             Some(s) => s.parse()?,
@@ -138,7 +151,8 @@ pub const COUNT_CAP: i64 = 10_000;
 
 #[derive(Serialize, ToSchema)]
 pub struct ViewCount {
-    /// `mine`, `unassigned`, `at_risk`, `open` (supervisors and admins) or `team:<id>`.
+    /// `mine`, `unassigned`, `at_risk`, `mentions` (tickets, of any status, with a
+    /// mention of me I have not read), `open` (supervisors and admins) or `team:<id>`.
     pub view: String,
     pub count: i64,
     /// The count reached the cap: there are at least this many.
@@ -185,6 +199,14 @@ pub async fn counts(
             },
         ),
     ];
+    views.push((
+        "mentions".into(),
+        TicketFilter {
+            mentioned: Some(me.id),
+            mention_unread: true,
+            ..Default::default()
+        },
+    ));
     let supervisor = me.role.allows(parley_core::Role::Supervisor);
     if supervisor {
         views.push(("open".into(), open()));
@@ -342,12 +364,15 @@ pub async fn update(
     responses((status = 200, body = MessageList), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn messages(
     State(state): State<AppState>,
-    _agent: AuthAgent,
+    agent: AuthAgent,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<MessageList>> {
     state.store.get_ticket(id, state.now()).await?;
     Ok(Json(MessageList {
-        items: state.store.ticket_messages(id).await?,
+        items: state
+            .store
+            .ticket_messages_for(id, crate::api::notes::viewer(&agent))
+            .await?,
     }))
 }
 
@@ -425,6 +450,14 @@ pub struct ReplyRequest {
     pub reaction: Option<ReactionRequest>,
     /// Quote one of the conversation's messages (its Parley id).
     pub reply_to_message_id: Option<i64>,
+    /// The duplicate-reply guard: the newest message id the agent had seen
+    /// when they wrote this. If someone else (an agent, the bot, a survey)
+    /// has sent the customer a message since, the reply is refused with 409
+    /// `replied_since`, naming who and what, unless `confirm` is true.
+    pub seen_message_id: Option<i64>,
+    /// Send even though someone else replied since `seen_message_id`.
+    #[serde(default)]
+    pub confirm: bool,
 }
 
 fn media_kind(mime: &str) -> MediaKind {
@@ -637,9 +670,10 @@ pub async fn reply(
         requires_window,
         reply_to_wamid,
     };
+    let guard = req.seen_message_id.filter(|_| !req.confirm);
     let message_id = state
         .store
-        .create_reply(id, agent.0.id, draft, state.now())
+        .create_reply_guarded(id, agent.0.id, draft, guard, state.now())
         .await?;
     state.outbox_wake.notify_one();
     let message = state.store.get_message(message_id).await?;
@@ -648,35 +682,6 @@ pub async fn reply(
         .publish("message.created", json!({ "message": message }));
     publish_ticket(&state, id, "ticket.updated").await;
     Ok((StatusCode::ACCEPTED, Json(message)))
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct NoteRequest {
-    pub text: String,
-}
-
-/// Adds an internal note (never sent to the customer).
-#[utoipa::path(post, path = "/tickets/{id}/notes", tag = "tickets", params(("id" = i64, Path)), request_body = NoteRequest,
-    responses((status = 201, body = Message)), security(("bearer" = [])))]
-pub async fn add_note(
-    State(state): State<AppState>,
-    agent: AuthAgent,
-    Path(id): Path<i64>,
-    body: Result<Json<NoteRequest>, JsonRejection>,
-) -> ApiResult<(StatusCode, Json<Message>)> {
-    let Json(req) = body?;
-    if req.text.trim().is_empty() {
-        return Err(ApiError::bad_request("a note needs text"));
-    }
-    let message_id = state
-        .store
-        .add_note(id, agent.0.id, req.text.trim(), state.now())
-        .await?;
-    let message = state.store.get_message(message_id).await?;
-    state
-        .bus
-        .publish("message.created", json!({ "message": message }));
-    Ok((StatusCode::CREATED, Json(message)))
 }
 
 /// Who changed what and when on this ticket.
