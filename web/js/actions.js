@@ -167,11 +167,31 @@ async function loadTicketDetail(id) {
   jobs.push(refreshAudit(id));
   const results = await Promise.allSettled(jobs);
   for (const r of results) if (r.status === 'rejected') notify(r.reason.message, 'error');
+  readMentions(id);
   const ticket = getState().tickets[id];
   if (ticket) {
     if (getState().selectedId === id) markSeen(ticket);
     loadContact(ticket.contact?.id);
   }
+}
+
+/** Opening a ticket reads my mentions on it (only worth a call when I have some). */
+function readMentions(id) {
+  const c = getState().counts.mentions;
+  if (c && c.count === 0) return;
+  api.readMentions(id).then((r) => { if (r && r.read) refreshCounts({ now: true }); }).catch(() => {});
+}
+
+/** Canned responses for the "/" menu, loaded once, refreshed on demand. */
+export async function loadCanned({ force = false } = {}) {
+  if (getState().canned && !force) return getState().canned;
+  try {
+    const r = await api.canned();
+    update({ canned: r.items });
+  } catch (err) {
+    notify(err.message, 'error');
+  }
+  return getState().canned || [];
 }
 
 /** After an event-stream reconnect, catch up on what we may have missed. */
@@ -324,8 +344,9 @@ export async function sendMessage(ticketId, body) {
   return msg;
 }
 
-export async function addNote(ticketId, text) {
-  const msg = await api.addNote(ticketId, text);
+/** opts: {whisper, mention_ids} */
+export async function addNote(ticketId, text, opts = {}) {
+  const msg = await api.addNote(ticketId, { text, ...opts });
   if (msg) upsertMessages([msg], { preferExisting: true });
   return msg;
 }

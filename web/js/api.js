@@ -21,7 +21,7 @@ export function authHeaders(extra = {}) {
   return token ? { ...extra, Authorization: `Bearer ${token}` } : { ...extra };
 }
 
-async function request(method, path, { body, query, form, raw, signal } = {}) {
+async function request(method, path, { body, query, form, raw, signal, keepalive } = {}) {
   let url = `/api/v1${path}`;
   if (query) {
     const qs = new URLSearchParams();
@@ -38,7 +38,7 @@ async function request(method, path, { body, query, form, raw, signal } = {}) {
   }
   let res;
   try {
-    res = await fetch(url, { method, headers, body: payload, signal });
+    res = await fetch(url, { method, headers, body: payload, signal, keepalive });
   } catch (err) {
     if (err.name === 'AbortError') throw err;
     throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection.');
@@ -74,7 +74,18 @@ export const api = {
   patchTicket: (id, patch) => request('PATCH', `/tickets/${enc(id)}`, { body: patch }),
   messages: (id) => request('GET', `/tickets/${enc(id)}/messages`),
   sendMessage: (id, body) => request('POST', `/tickets/${enc(id)}/messages`, { body }),
-  addNote: (id, text) => request('POST', `/tickets/${enc(id)}/notes`, { body: { text } }),
+  /** {text, whisper?, mention_ids?} */
+  addNote: (id, body) => request('POST', `/tickets/${enc(id)}/notes`, { body }),
+  readMentions: (id) => request('POST', `/tickets/${enc(id)}/mentions/read`),
+  mentions: (query) => request('GET', '/mentions', { query }),
+  /** 'viewing' | 'typing' | 'idle' | 'left' → {agents: [{agent_id, name, typing, since}]} */
+  // keepalive: a 'left' sent as the page unloads still arrives.
+  presence: (id, state) => request('POST', `/tickets/${enc(id)}/presence`, { body: { state }, keepalive: state === 'left' }),
+  canned: (q) => request('GET', '/canned', { query: q ? { q } : undefined }),
+  fillCanned: (ticketId, cannedId) => request('GET', `/tickets/${enc(ticketId)}/canned/${enc(cannedId)}`),
+  createCanned: (body) => request('POST', '/canned', { body }),
+  updateCanned: (id, body) => request('PATCH', `/canned/${enc(id)}`, { body }),
+  deleteCanned: (id) => request('DELETE', `/canned/${enc(id)}`),
   retryMessage: (messageId) => request('POST', `/messages/${enc(messageId)}/retry`),
   audit: (id) => request('GET', `/tickets/${enc(id)}/audit`),
   /** {reason, team?}: team is a team name or "management"; default one level up. */

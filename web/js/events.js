@@ -3,7 +3,7 @@
 // open conversation.
 import { connectSse } from './sse.js';
 import { authHeaders } from './api.js';
-import { update, upsertMessages, upsertAgent } from './store.js';
+import { update, upsertMessages, upsertAgent, setPresence, getState } from './store.js';
 import {
   reloadList, refreshOpenTicket, onTicketEvent, loadDirectory, loadQueues, scheduleMeRefresh, applyTickets,
   refreshCounts,
@@ -76,8 +76,22 @@ function handle({ event, data }) {
     case 'message.updated':
       if (payload.message) upsertMessages([payload.message]);
       break;
+    case 'ticket.mentioned': {
+      // Sent only to the mentioned agents: an alert, the badge, and the
+      // mentions list if it is the one on screen (it can't update live).
+      alertFromEvent(event, payload);
+      refreshCounts({ now: true });
+      if (getState().view === 'mentions') reloadList();
+      break;
+    }
+    case 'mentions.read':
+      refreshCounts({ now: true });
+      break;
+    case 'presence.changed':
+      setPresence(payload.ticket_id, payload.agents || []);
+      break;
     default:
-      // Unknown events (presence, …) arrive in later issues; ignore them.
+      // Events from newer servers: ignore what we don't know.
       break;
   }
 }

@@ -6,6 +6,8 @@ import { update, getState, markSeen } from './store.js';
 import { startEvents, stopEvents } from './events.js';
 import { reloadList, loadDirectory, selectTicket, refreshCounts } from './actions.js';
 import { installKeyboard } from './keyboard.js';
+import { watchTicket, leave } from './presence.js';
+import { watch } from './store.js';
 import { renderLogin } from './views/login.js';
 import { mountShell } from './views/shell.js';
 import { h } from './util/dom.js';
@@ -50,6 +52,7 @@ function startApp(agent) {
   update({ agent });
   mountShell(root, {
     onSignOut: async () => {
+      leave();
       try { await api.logout(); } catch { /* signing out locally is what matters */ }
       endSession();
     },
@@ -69,6 +72,10 @@ function startApp(agent) {
   };
   window.addEventListener('hashchange', openFromHash);
   openFromHash();
+
+  // Collision detection: tell the others which conversation is open here.
+  watch((s) => s.selectedId, (id) => watchTicket(id));
+  window.addEventListener('pagehide', () => leave());
 
   // Coming back to the tab counts as seeing the open conversation.
   document.addEventListener('visibilitychange', () => {

@@ -1,5 +1,5 @@
 // Alerts for the signed-in agent: a ticket assigned to them, an SLA warning or
-// breach, an escalation. The server names who should hear about each event
+// breach, an escalation, a note that mentions them. The server names who should hear about each event
 // (`notify_agent_ids`: the assignee, the team lead, the previous assignee);
 // everyone else's inbox just updates quietly. Each alert is a toast, plus a
 // desktop notification when the agent turned those on (the bell in the
@@ -78,6 +78,12 @@ function describe(event, p, who, me, ticket) {
       const at = p.due_at != null ? ` (was due ${clockTime(p.due_at)})` : '';
       const what = `${targetLabel(p.target)} breached`;
       return { title: `SLA breached: ${what.toLowerCase()}`, body: `${who}${at}`, text: `${what}${at} · ${who}`, kind: 'error' };
+    }
+    case 'ticket.mentioned': {
+      const by = p.author?.name || 'Someone';
+      const what = p.whisper ? `${by} whispered to you` : `${by} mentioned you`;
+      const excerpt = (p.text || '').length > 120 ? `${p.text.slice(0, 117)}…` : (p.text || '');
+      return { title: `${what} · ${who}`, body: excerpt, text: `${what} on ${who}: “${excerpt}”`, kind: 'info' };
     }
     case 'ticket.escalated': {
       const e = p.escalation || {};

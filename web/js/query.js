@@ -9,6 +9,7 @@ export const VIEWS = [
   { id: 'mine', label: 'Mine', query: { status: 'open', assignee: 'me' } },
   { id: 'unassigned', label: 'Unassigned', query: { status: 'open', assignee: 'unassigned' } },
   { id: 'at_risk', label: 'SLA at risk', query: { status: 'open', sla: 'at_risk' } },
+  { id: 'mentions', label: 'Mentions', query: { mentioned: 'me' } },
   { id: 'open', label: 'All open', query: { status: 'open' } },
   { id: 'resolved', label: 'Resolved', query: { status: 'resolved' } },
   { id: 'closed', label: 'Closed', query: { status: 'closed' } },
@@ -31,7 +32,7 @@ export function viewsFor(s) {
   const teams = (s.teams || []).filter(sees).map((t) => ({
     id: `team:${t.id}`, label: t.name, team: true, query: { status: 'open', team: String(t.id) },
   }));
-  return [...VIEWS.slice(0, 4), ...teams, ...VIEWS.slice(4)];
+  return [...VIEWS.slice(0, 5), ...teams, ...VIEWS.slice(5)];
 }
 
 export function findView(id, s) {
@@ -40,7 +41,7 @@ export function findView(id, s) {
     const t = (s?.teams || []).find((x) => String(x.id) === m[1]);
     return { id, label: t ? t.name : 'Team queue', team: true, query: { status: 'open', team: m[1] } };
   }
-  return VIEWS.find((v) => v.id === id) || VIEWS[3];
+  return VIEWS.find((v) => v.id === id) || VIEWS.find((v) => v.id === 'open');
 }
 
 /** Explicit filters refine (and for status/assignee, override) the view. */
@@ -59,6 +60,15 @@ const CLOSED = new Set(['resolved', 'closed']);
 /** The sooner pending deadline, as the server's `sla_due_at`. */
 function dueAt(t) {
   return slaAt(t.sla, 0).dueAt ?? null;
+}
+
+/**
+ * Can live events decide whether a ticket belongs in this query's list? Not
+ * for mentions: a ticket doesn't say whom its notes mention, so that list is
+ * refetched when a mention arrives instead.
+ */
+export function liveMembership(q) {
+  return !q.mentioned;
 }
 
 export function matchesQuery(ticket, q, me, now = Date.now()) {

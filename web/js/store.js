@@ -2,7 +2,7 @@
 // the slices they render; api responses and the event stream write it through
 // the mutators below. Updates are immutable at the slice level so that views
 // can detect changes with a cheap reference comparison.
-import { matchesQuery, compareTickets, isViewId, SORTS } from './query.js';
+import { matchesQuery, compareTickets, isViewId, SORTS, liveMembership } from './query.js';
 
 const initialState = () => ({
   agent: null, // signed-in agent {id,email,name,role,availability,open_tickets,capacity,…}
@@ -20,6 +20,8 @@ const initialState = () => ({
   teams: [],
   search: { q: '', items: [], terms: [], nextCursor: null, loading: false, error: null }, // top-bar search
   counts: {}, // view id -> {count, capped} from /tickets/counts
+  presence: {}, // ticketId -> [{agent_id, name, typing, since}] (everyone on it, me included)
+  canned: null, // [{id, shortcut, title, body}] once loaded for the "/" menu
   queues: [], // /queues: per team depth, lead, escalates_to, members' load
   clockSkew: 0, // server clock − this machine's clock, ms (SLA countdowns use the server's)
   draftsRev: 0, // bumped when a ticket's draft appears or disappears (list "Draft" tag)
@@ -91,7 +93,7 @@ export function upsertTickets(list, { fromEvent = false } = {}) {
       if (old && old.updated_at > t.updated_at) continue;
       tickets[t.id] = t;
     }
-    if (!fromEvent || !s.list.query) return { tickets, clockSkew };
+    if (!fromEvent || !s.list.query || !liveMembership(s.list.query)) return { tickets, clockSkew };
     let ids = s.list.ids.slice();
     for (const t of list) {
       const fresh = tickets[t.id];
@@ -199,6 +201,10 @@ export function setMessages(ticketId, items) {
 
 export function setAudit(ticketId, items) {
   update((s) => ({ audit: { ...s.audit, [ticketId]: items } }));
+}
+
+export function setPresence(ticketId, agents) {
+  update((s) => ({ presence: { ...s.presence, [ticketId]: agents } }));
 }
 
 export function setContact(contact) {

@@ -4,7 +4,9 @@
 // (cargo test runs it too: crates/parley-server/tests/web_unit.rs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildQuery, compareTickets, matchesQuery, viewsFor, findView, isViewId } from '../js/query.js';
+import {
+  buildQuery, compareTickets, matchesQuery, viewsFor, findView, isViewId, liveMembership,
+} from '../js/query.js';
 
 // The server sends a deadline's warning and due time together, or neither.
 const t = (id, o = {}) => ({
@@ -47,8 +49,15 @@ test('team views follow membership and role', () => {
   const teams = [{ id: 1, name: 'Billing', member_ids: [7] }, { id: 2, name: 'Returns', member_ids: [] }];
   const ids = (agent) => viewsFor({ agent, teams }).map((v) => v.id);
   assert.deepEqual(ids({ id: 7, role: 'agent' }),
-    ['mine', 'unassigned', 'at_risk', 'open', 'team:1', 'resolved', 'closed']);
+    ['mine', 'unassigned', 'at_risk', 'mentions', 'open', 'team:1', 'resolved', 'closed']);
   assert.ok(ids({ id: 9, role: 'supervisor' }).includes('team:2'));
   assert.equal(findView('team:2', { teams }).label, 'Returns');
   assert.ok(isViewId('team:12') && isViewId('mine') && !isViewId('team:x'));
+});
+
+test('the mentions view asks the server and is not kept live by guesswork', () => {
+  const q = buildQuery('mentions', {}, 'activity');
+  assert.deepEqual(q, { mentioned: 'me' });
+  assert.equal(liveMembership(q), false);
+  assert.equal(liveMembership(buildQuery('mine', {}, 'activity')), true);
 });

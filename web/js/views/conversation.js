@@ -9,6 +9,7 @@ import { mountActionBar } from './action-bar.js';
 import { slaLine } from './sla-badge.js';
 import { mountTimeline } from './timeline.js';
 import { mountComposer } from './composer.js';
+import { othersOn } from '../presence.js';
 
 export function mountConversation(root) {
   const back = h('button.btn.btn-icon.only-narrow', {
@@ -18,11 +19,13 @@ export function mountConversation(root) {
   const sub = h('p.conv-sub');
   // Routing facts and the SLA countdown: the second line of the header.
   const meta = h('p.conv-meta');
+  // Who else has this conversation open, and who is typing: live.
+  const presence = h('p.conv-presence', { 'aria-live': 'polite', hidden: true });
   const contactBtn = h('button.btn.btn-small.contact-toggle', {
     type: 'button', 'aria-controls': 'contact-pane',
     onclick: () => setUi({ contactOpen: !document.body.classList.contains('contact-open') }),
   }, 'Contact');
-  const header = h('header.conv-header', back, h('div.conv-heading', title, sub, meta), contactBtn);
+  const header = h('header.conv-header', back, h('div.conv-heading', title, sub, meta, presence), contactBtn);
   const actions = h('div.action-bar', { 'aria-label': 'Ticket actions', role: 'region' });
   const timeline = h('div.timeline-scroll', { tabindex: '0', 'aria-label': 'Messages', role: 'region' });
   const composer = h('div.composer');
@@ -47,6 +50,19 @@ export function mountConversation(root) {
         t.assignee ? `Assigned to ${t.assignee.name}` : 'Unassigned']
         .filter(Boolean).join(' · '));
     meta.replaceChildren(...routingFacts(t));
+  });
+
+  let shownPresence = null;
+  watch((s) => s.presence[s.selectedId], (_, s) => {
+    const others = othersOn(s.selectedId, s);
+    const key = JSON.stringify(others.map((p) => [p.agent_id, p.typing]));
+    if (key === shownPresence) return;
+    shownPresence = key;
+    presence.hidden = !others.length;
+    presence.replaceChildren(...others.map((p) => h(`span.presence-chip${p.typing ? '.is-typing' : ''}`,
+      { dataset: { agent: p.agent_id } },
+      h('span.presence-dot', { 'aria-hidden': 'true' }),
+      p.typing ? `${p.name} is typing a reply…` : `${p.name} is viewing`)));
   });
 }
 

@@ -15,9 +15,11 @@ export function renderMessage(m) {
   }
   const dir = m.direction === 'inbound' ? 'in' : m.direction === 'note' ? 'note' : 'out';
   const failed = m.status === 'failed';
-  return h(`li.msg.msg-${dir}`, { class: failed ? 'is-failed' : null, dataset: { key: `m${m.id}` } },
+  const whisper = dir === 'note' && m.whisper_to;
+  return h(`li.msg.msg-${dir}${whisper ? '.msg-whisper' : ''}`, { class: failed ? 'is-failed' : null, dataset: { key: `m${m.id}` } },
     h('div.bubble', { class: m.type === 'reaction' ? 'bubble-reaction' : null },
-      dir === 'note' ? h('div.note-label', '🔒 Internal note', m.author ? ` · ${m.author.name}` : '') : null,
+      whisper ? h('div.note-label', `🤫 Whisper to ${m.whisper_to.name}`, m.author ? ` · from ${m.author.name}` : '')
+        : dir === 'note' ? h('div.note-label', '🔒 Internal note', m.author ? ` · ${m.author.name}` : '') : null,
       m.reply_to ? h('blockquote.quoted', m.reply_to.preview || 'Earlier message') : null,
       body(m),
       h('div.msg-meta',
@@ -48,7 +50,7 @@ function body(m) {
   const c = m.content || {};
   switch (m.type) {
     case 'text':
-      return richText(m.text);
+      return richText(m.text, m.direction === 'note');
     case 'image':
       return [media(m, 'image'), caption(m)];
     case 'sticker':
@@ -86,12 +88,18 @@ function caption(m) {
 }
 
 /** Plain text with newlines kept and http(s) links clickable. */
-function richText(text) {
+function richText(text, mentions = false) {
   if (!text) return null;
   const parts = String(text).split(/(https?:\/\/[^\s<>"]+)/g);
   return h('p.msg-text', parts.map((p, i) => (i % 2
     ? h('a', { href: p, target: '_blank', rel: 'noopener noreferrer' }, p)
-    : p)));
+    : mentions ? markMentions(p) : p)));
+}
+
+/** "@ana" in a note, marked (not inside an email address). */
+function markMentions(text) {
+  return text.split(/((?<![\p{L}\p{N}_.\-])@[\p{L}\p{N}_.\-]*[\p{L}\p{N}_])/u)
+    .map((p, i) => (i % 2 ? h('span.mention', p) : p));
 }
 
 function media(m, kind) {
