@@ -97,6 +97,12 @@ export const api = {
   patchContact: (id, patch) => request('PATCH', `/contacts/${enc(id)}`, { body: patch }),
 
   agents: () => request('GET', '/agents'),
+  createAgent: (body) => request('POST', '/agents', { body }),
+  updateAgent: (id, patch) => request('PATCH', `/agents/${enc(id)}`, { body: patch }),
+  desk: () => request('GET', '/admin/desk'),
+  putDesk: (spec) => request('PUT', '/admin/desk', { body: spec }),
+  /** {text, language?, segment?, labels?, vip?, new_contact?, desk?}: what routing would do. */
+  tryRouting: (body) => request('POST', '/routing/try', { body }),
   teams: () => request('GET', '/teams'),
   queues: () => request('GET', '/queues'),
 

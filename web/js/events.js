@@ -3,7 +3,7 @@
 // open conversation.
 import { connectSse } from './sse.js';
 import { authHeaders } from './api.js';
-import { update, upsertMessages, upsertAgent, setPresence, getState } from './store.js';
+import { update, upsertMessages, upsertAgent, setPresence, getState, pushFloorEvent } from './store.js';
 import {
   reloadList, refreshOpenTicket, onTicketEvent, loadDirectory, loadQueues, scheduleMeRefresh, applyTickets,
   refreshCounts,
@@ -71,6 +71,7 @@ function handle({ event, data }) {
     case 'ticket.escalated':
       // The ticket itself follows as ticket.updated; this is the alert.
       alertFromEvent(event, payload);
+      if (event !== 'ticket.assigned') pushFloorEvent({ event, payload, at: Date.now() });
       break;
     case 'message.created':
     case 'message.updated':

@@ -11,6 +11,7 @@ function onKey(e) {
   const s = getState();
   if (s.ui.helpOpen && e.key !== '?') return; // the dialog handles Escape itself
   if (s.ui.dialog) return; // escalate/transfer forms are modal: keys belong to them
+  if (s.ui.screen && s.ui.screen !== 'inbox' && e.key !== '?') return; // the ticket keys act on the inbox
   const id = s.selectedId;
   const ticket = s.tickets[id];
   const run = {

@@ -2,7 +2,8 @@
 // the event stream, keyboard shortcuts and the views together.
 import { api, setUnauthorizedHandler } from './api.js';
 import { getToken, setToken } from './session.js';
-import { update, getState, markSeen } from './store.js';
+import { update, getState, markSeen, setUi } from './store.js';
+import { parseHash } from './screens.js';
 import { startEvents, stopEvents } from './events.js';
 import { reloadList, loadDirectory, selectTicket, refreshCounts } from './actions.js';
 import { installKeyboard } from './keyboard.js';
@@ -65,8 +66,11 @@ function startApp(agent) {
   setInterval(() => refreshCounts(), 30_000);
   startEvents({ onUnauthorized: endSession });
 
-  // Deep links: #ticket=123 opens that conversation.
+  // Deep links: #ticket=123 opens that conversation; #floor and
+  // #settings/<section> the other screens (screens.js).
   const openFromHash = () => {
+    const { screen, section } = parseHash(location.hash);
+    setUi({ screen, section });
     const m = /^#ticket=(\d+)$/.exec(location.hash);
     if (m && Number(m[1]) !== getState().selectedId) selectTicket(Number(m[1]));
   };

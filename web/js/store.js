@@ -26,7 +26,8 @@ const initialState = () => ({
   clockSkew: 0, // server clock − this machine's clock, ms (SLA countdowns use the server's)
   draftsRev: 0, // bumped when a ticket's draft appears or disappears (list "Draft" tag)
   seen: loadSeen(), // ticketId -> last_inbound_at the agent has seen (unread dot)
-  ui: { pane: 'list', contactOpen: false, helpOpen: false, navOpen: false, dialog: null }, // dialog: 'escalate' | 'transfer'
+  ui: { pane: 'list', contactOpen: false, helpOpen: false, navOpen: false, dialog: null, screen: 'inbox', section: null }, // dialog: 'escalate' | 'transfer'; screen: see screens.js
+  floorFeed: [], // the latest breaches, warnings and escalations, newest first (the floor view's feed)
 });
 
 let state = initialState();
@@ -201,6 +202,11 @@ export function setMessages(ticketId, items) {
 
 export function setAudit(ticketId, items) {
   update((s) => ({ audit: { ...s.audit, [ticketId]: items } }));
+}
+
+/** An alert-worthy event for the supervisor's floor feed (kept to the latest 50). */
+export function pushFloorEvent(entry) {
+  update((s) => ({ floorFeed: [entry, ...s.floorFeed].slice(0, 50) }));
 }
 
 export function setPresence(ticketId, agents) {

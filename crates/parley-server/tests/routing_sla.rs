@@ -154,6 +154,42 @@ async fn tickets_are_routed_by_rules_and_every_decision_is_explained() {
     assert_eq!(v["team"], "Billing");
     assert!(v["explanation"].as_str().unwrap().contains("skill"), "{v}");
     assert_eq!(h.count("SELECT COUNT(*) FROM tickets").await, before);
+    // A draft (the settings screen's unsaved rules) is tried without being applied.
+    let (_, doc) = h.get(&h.admin_token, "/admin/desk").await;
+    let mut draft = doc["spec"].clone();
+    draft["routing"]["rules"].as_array_mut().unwrap().insert(
+        0,
+        json!({"name": "Norway", "when": {"keywords": ["norway"]}, "then": {"team": "Billing"}}),
+    );
+    let (s, v) = h
+        .post(
+            &h.admin_token,
+            "/routing/try",
+            json!({"text": "Do you ship to Norway?", "desk": draft}),
+        )
+        .await;
+    assert_eq!((s, v["rule"].as_str()), (200, Some("Norway")), "{v}");
+    let (_, v) = h
+        .post(
+            &h.admin_token,
+            "/routing/try",
+            json!({"text": "Do you ship to Norway?"}),
+        )
+        .await;
+    assert!(v["rule"].is_null(), "the draft was not applied: {v}");
+    draft["routing"]["rules"][0]["then"]["team"] = json!("Nobody");
+    let (s, v) = h
+        .post(
+            &h.admin_token,
+            "/routing/try",
+            json!({"text": "x", "desk": draft}),
+        )
+        .await;
+    assert_eq!(s, 422, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("Nobody"),
+        "{v}"
+    );
     let (s, _) = h
         .post(&h.agent_token, "/routing/try", json!({"text": "x"}))
         .await;

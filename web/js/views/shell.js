@@ -12,6 +12,12 @@ import { mountAlertBell } from './alert-bell.js';
 import { mountEscalateDialog } from './escalate-dialog.js';
 import { mountTransferDialog } from './transfer-dialog.js';
 import { mountSearch } from './search.js';
+import { SCREENS, canSee } from '../screens.js';
+import { mountFloor } from './floor.js';
+import { mountSettings } from './settings.js';
+
+// Screens other than the inbox, mounted the first time they are opened.
+const MOUNT = { floor: mountFloor, settings: mountSettings };
 
 const CONNECTION_LABELS = { live: 'Live', connecting: 'Connecting…', offline: 'Offline, reconnecting…' };
 
@@ -25,9 +31,11 @@ export function mountShell(root, { onSignOut }) {
     type: 'button', 'aria-label': 'Views and filters', 'aria-controls': 'sidebar',
     onclick: () => setUi({ navOpen: !document.body.classList.contains('nav-open') }),
   }, '☰');
+  const nav = h('nav.screen-nav', { 'aria-label': 'Screens' });
   const top = h('header.topbar',
     navToggle,
     h('span.brand', h('span.logo', { 'aria-hidden': 'true' }, 'P'), 'Parley'),
+    nav,
     search,
     h('span.spacer'),
     conn,
@@ -42,7 +50,10 @@ export function mountShell(root, { onSignOut }) {
   const conversation = h('main.conversation-pane', { 'aria-labelledby': 'conv-title' });
   const contact = h('aside.contact-pane#contact-pane', { 'aria-labelledby': 'contact-title' });
   const scrim = h('div.scrim', { onclick: () => setUi({ navOpen: false, contactOpen: false }) });
-  root.replaceChildren(top, h('div.layout', sidebar, list, conversation, contact, scrim));
+  const layout = h('div.layout', sidebar, list, conversation, contact, scrim);
+  const screens = h('div.screen-host');
+  root.replaceChildren(top, layout, screens);
+  const mounted = {};
 
   mountSearch(search);
   mountSidebar(sidebar);
@@ -62,7 +73,28 @@ export function mountShell(root, { onSignOut }) {
       conn.title = CONNECTION_LABELS[c] || c;
       conn.dataset.state = c;
     }),
-    watch((s) => s.agent, (a) => { who.textContent = a ? `${a.name} (${a.role})` : ''; }),
+    watch((s) => s.agent, (a) => {
+      who.textContent = a ? `${a.name} (${a.role})` : '';
+      nav.replaceChildren(...SCREENS.filter((x) => canSee(a, x)).map((x) => h('a.screen-link', {
+        href: x.id === 'inbox' ? '#' : `#${x.id}`, dataset: { screen: x.id },
+      }, x.label)));
+    }),
+    watch((s) => s.ui.screen, (screen, s) => {
+      const def = SCREENS.find((x) => x.id === screen);
+      const allowed = def && canSee(s.agent, def) ? screen : 'inbox';
+      for (const a of nav.querySelectorAll('.screen-link')) {
+        a.setAttribute('aria-current', a.dataset.screen === allowed ? 'page' : 'false');
+      }
+      layout.hidden = allowed !== 'inbox';
+      screens.hidden = allowed === 'inbox';
+      document.body.dataset.screen = allowed;
+      if (allowed !== 'inbox' && !mounted[allowed]) {
+        mounted[allowed] = h(`section.screen.screen-${allowed}`, { 'aria-label': def.label });
+        screens.append(mounted[allowed]);
+        MOUNT[allowed](mounted[allowed]);
+      }
+      for (const [id, el] of Object.entries(mounted)) el.hidden = id !== allowed;
+    }),
     watch((s) => s.ui, (ui) => {
       const b = document.body.classList;
       b.toggle('pane-conversation', ui.pane === 'conversation');

@@ -138,6 +138,11 @@ pub struct TryRequest {
     pub language: Option<String>,
     #[serde(default)]
     pub new_contact: bool,
+    /// A draft desk configuration (GET /admin/desk's `spec` shape) to try
+    /// instead of the one in force, so a rule can be tested before it is
+    /// saved (admins only).
+    #[schema(value_type = Option<Object>)]
+    pub desk: Option<Value>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -174,16 +179,35 @@ pub async fn try_rules(
 ) -> ApiResult<Json<TryResult>> {
     agent.require(Role::Supervisor)?;
     let Json(req) = body?;
-    let desk = state.store.desk();
+    let draft = match req.desk {
+        Some(spec) => {
+            agent.require(Role::Admin)?;
+            Some(
+                parley_core::desk::Desk::compile(parse_spec(spec)?).map_err(|e| {
+                    ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid_desk",
+                        e.to_string(),
+                    )
+                })?,
+            )
+        }
+        None => None,
+    };
+    let in_force = state.store.desk();
+    let desk = match &draft {
+        Some(d) => d,
+        None => &*in_force,
+    };
     let now = state.now();
-    let floor = crate::router::floor(&state.store, &desk, now)
+    let floor = crate::router::floor(&state.store, desk, now)
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let phone = req
         .phone_number_id
         .unwrap_or_else(|| state.config.whatsapp.phone_number_id.clone());
     let t = crate::router::decide(
-        &desk,
+        desk,
         &floor,
         &req.text,
         req.language.as_deref(),
