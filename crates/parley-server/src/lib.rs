@@ -22,6 +22,7 @@ pub mod outbox;
 pub mod presence;
 pub mod router;
 pub mod scheduler;
+pub mod search_indexer;
 pub mod web;
 pub mod webhook;
 
@@ -279,6 +280,10 @@ impl Server {
         tasks.spawn(router::run_router(state.clone(), shutdown_rx.clone()));
         tasks.spawn(scheduler::run_scheduler(state.clone(), shutdown_rx.clone()));
         tasks.spawn(notifier::run_notifier(state.clone(), shutdown_rx.clone()));
+        tasks.spawn(search_indexer::run_search_indexer(
+            state.clone(),
+            shutdown_rx.clone(),
+        ));
         tasks.spawn(presence::run_presence_sweeper(
             state.clone(),
             shutdown_rx.clone(),

@@ -106,7 +106,59 @@ fn snippet(text: &str, terms: &[String]) -> String {
     out
 }
 
+/// A search catches up at most this many unindexed messages itself; a larger
+/// backlog is the background indexer's (see [`Store::index_search`]).
+const SEARCH_CATCH_UP: i64 = 20_000;
+
 impl Store {
+    /// Adds to SQLite's full-text index up to `max` messages written since the
+    /// last call, in one transaction, and returns how many it read. The
+    /// server runs this in the background; searches run it first, so results
+    /// include everything committed before them. PostgreSQL indexes as it
+    /// writes: always 0 there.
+    pub async fn index_search(&self, max: i64) -> Result<u64> {
+        if self.backend != Backend::Sqlite {
+            return Ok(0);
+        }
+        let (upto, newest): (i64, i64) = sqlx::query_as(
+            "SELECT indexed_upto, (SELECT COALESCE(MAX(id), 0) FROM messages) FROM search_index_state",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        if newest <= upto {
+            return Ok(0);
+        }
+        let mut tx = self.begin_write().await?;
+        // Another writer may have indexed meanwhile; the lock is ours now.
+        let (upto,): (i64,) = sqlx::query_as("SELECT indexed_upto FROM search_index_state")
+            .fetch_one(&mut **tx)
+            .await?;
+        let (end, n): (Option<i64>, i64) = sqlx::query_as(
+            "SELECT MAX(id), COUNT(*) FROM (SELECT id FROM messages WHERE id > $1 ORDER BY id LIMIT $2)",
+        )
+        .bind(upto)
+        .bind(max.max(1))
+        .fetch_one(&mut **tx)
+        .await?;
+        let Some(end) = end else {
+            return Ok(0);
+        };
+        sqlx::query(
+            "INSERT INTO messages_fts (rowid, text)
+             SELECT id, text FROM messages WHERE id > $1 AND id <= $2 AND text IS NOT NULL",
+        )
+        .bind(upto)
+        .bind(end)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query("UPDATE search_index_state SET indexed_upto = $1")
+            .bind(end)
+            .execute(&mut **tx)
+            .await?;
+        tx.commit().await?;
+        Ok(n as u64)
+    }
+
     /// Messages and notes containing every word of `q` (the last as a
     /// prefix), newest first. `cursor` is a page's `next_cursor`.
     pub async fn search_messages(
@@ -148,6 +200,13 @@ impl Store {
         let joins = "JOIN tickets t ON t.id = m.ticket_id
                      JOIN contacts c ON c.id = t.contact_id
                      LEFT JOIN agents a ON a.id = m.author_id";
+        let mut caught_up = 0;
+        while caught_up < SEARCH_CATCH_UP {
+            match self.index_search(SEARCH_CATCH_UP - caught_up).await? {
+                0 => break,
+                n => caught_up += n as i64,
+            }
+        }
         let visible = viewer.whisper_sql("m", "$4");
         let (sql, query) = match self.backend {
             Backend::Sqlite => (
