@@ -182,6 +182,15 @@ function readMentions(id) {
   api.readMentions(id).then((r) => { if (r && r.read) refreshCounts({ now: true }); }).catch(() => {});
 }
 
+/**
+ * The messages of a contact's earlier tickets, oldest ticket first, for the
+ * timeline's read-only history (not kept in the store: nothing updates them).
+ */
+export async function earlierConversations(tickets) {
+  const parts = await Promise.all(tickets.map((x) => api.messages(x.id).then((r) => ({ x, items: r.items }))));
+  return parts.sort((a, b) => a.x.id - b.x.id);
+}
+
 /** Canned responses for the "/" menu, loaded once, refreshed on demand. */
 export async function loadCanned({ force = false } = {}) {
   if (getState().canned && !force) return getState().canned;

@@ -12,6 +12,8 @@ pub struct ContactPatch {
     pub segment: Option<Option<String>>,
     pub vip: Option<bool>,
     pub attributes: Option<Value>,
+    /// `Some(None)` clears it; checked to look like an address.
+    pub email: Option<Option<String>>,
 }
 
 type ContactRow = (
@@ -26,9 +28,10 @@ type ContactRow = (
     String,
     i64,
     i64,
+    Option<String>,
 );
 
-const CONTACT_SELECT: &str = "SELECT id, wa_id, user_id, name, username, tags, segment, vip, attributes, created_at, updated_at FROM contacts";
+const CONTACT_SELECT: &str = "SELECT id, wa_id, user_id, name, username, tags, segment, vip, attributes, created_at, updated_at, email FROM contacts";
 
 fn contact_from(row: ContactRow) -> Contact {
     let (
@@ -43,6 +46,7 @@ fn contact_from(row: ContactRow) -> Contact {
         attributes,
         created_at,
         updated_at,
+        email,
     ) = row;
     Contact {
         id,
@@ -51,6 +55,7 @@ fn contact_from(row: ContactRow) -> Contact {
         user_id,
         name,
         username,
+        email,
         tags: serde_json::from_str(&tags).unwrap_or_default(),
         segment,
         vip: vip != 0,
@@ -71,24 +76,50 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let mut c = contact_from(row.ok_or(StoreError::NotFound("contact"))?);
-        let tickets: Vec<(i64, String, String, Option<String>, i64)> = sqlx::query_as(
-            "SELECT id, status, priority, last_message_preview, created_at FROM tickets
-             WHERE contact_id = $1 ORDER BY id DESC",
+        type Row = (
+            i64,
+            String,
+            String,
+            Option<String>,
+            i64,
+            Option<i64>,
+            Option<String>,
+            Option<i64>,
+        );
+        let tickets: Vec<Row> = sqlx::query_as(
+            "SELECT t.id, t.status, t.priority, t.last_message_preview, t.created_at,
+                    s.rating, s.comment, s.rated_at
+             FROM tickets t LEFT JOIN csat_surveys s ON s.ticket_id = t.id
+             WHERE t.contact_id = $1 ORDER BY t.id DESC",
         )
         .bind(id)
         .fetch_all(&self.pool)
         .await?;
         c.tickets = tickets
             .into_iter()
-            .filter_map(|(id, status, priority, last_message_preview, created_at)| {
-                Some(TicketSummary {
+            .filter_map(
+                |(
                     id,
-                    status: status.parse().ok()?,
-                    priority: priority.parse().ok()?,
+                    status,
+                    priority,
                     last_message_preview,
                     created_at,
-                })
-            })
+                    rating,
+                    comment,
+                    rated_at,
+                )| {
+                    Some(TicketSummary {
+                        id,
+                        status: status.parse().ok()?,
+                        priority: priority.parse().ok()?,
+                        last_message_preview,
+                        created_at,
+                        csat_rating: rating,
+                        csat_comment: comment,
+                        csat_rated_at: rated_at,
+                    })
+                },
+            )
             .collect();
         Ok(c)
     }
@@ -141,8 +172,29 @@ impl Store {
         let segment = patch.segment.clone().unwrap_or(c.segment.clone());
         let vip = patch.vip.unwrap_or(c.vip);
         let attributes = patch.attributes.clone().unwrap_or(c.attributes.clone());
+        let email = match &patch.email {
+            Some(Some(e)) => {
+                let e = e.trim();
+                let plausible = e.len() <= 254
+                    && !e.contains(char::is_whitespace)
+                    && e.split_once('@').is_some_and(|(local, domain)| {
+                        !local.is_empty()
+                            && domain.contains('.')
+                            && !domain.starts_with('.')
+                            && !domain.ends_with('.')
+                    });
+                if !plausible {
+                    return Err(StoreError::Invalid(format!(
+                        "{e:?} is not an email address"
+                    )));
+                }
+                Some(e.to_string())
+            }
+            Some(None) => None,
+            None => c.email.clone(),
+        };
         sqlx::query(
-            "UPDATE contacts SET name = $1, tags = $2, segment = $3, vip = $4, attributes = $5, updated_at = $6 WHERE id = $7",
+            "UPDATE contacts SET name = $1, tags = $2, segment = $3, vip = $4, attributes = $5, updated_at = $6, email = $8 WHERE id = $7",
         )
         .bind(&name)
         .bind(json_text(&serde_json::json!(tags)))
@@ -151,6 +203,7 @@ impl Store {
         .bind(json_text(&attributes))
         .bind(now)
         .bind(id)
+        .bind(&email)
         .execute(&mut **tx)
         .await?;
         crate::ingest::audit(
@@ -159,7 +212,7 @@ impl Store {
             Some(id),
             Some(actor_id),
             "contact_updated",
-            &serde_json::json!({"name": name, "tags": tags, "segment": segment, "vip": vip}),
+            &serde_json::json!({"name": name, "tags": tags, "segment": segment, "vip": vip, "email": email}),
             now,
         )
         .await?;

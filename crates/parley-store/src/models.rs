@@ -79,6 +79,10 @@ pub struct TicketSummary {
     pub priority: Priority,
     pub last_message_preview: Option<String>,
     pub created_at: i64,
+    /// The customer's CSAT rating for this ticket (1-5), if they gave one.
+    pub csat_rating: Option<i64>,
+    pub csat_comment: Option<String>,
+    pub csat_rated_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -89,6 +93,8 @@ pub struct Contact {
     pub name: Option<String>,
     pub username: Option<String>,
     pub phone: Option<String>,
+    /// Kept by agents; WhatsApp never sends one.
+    pub email: Option<String>,
     pub tags: Vec<String>,
     pub segment: Option<String>,
     pub vip: bool,

@@ -146,7 +146,11 @@ async fn batched_index_survives_edits_on_both_sides_of_the_watermark() {
     let db = common::sqlite().await;
     let store = db.store.clone();
     let (_, m1) = say(&store, 1, "4101", "parcel lost in transit").await;
-    assert_eq!(found(&store, "parcel").await, vec![m1], "a search indexes first");
+    assert_eq!(
+        found(&store, "parcel").await,
+        vec![m1],
+        "a search indexes first"
+    );
     let (_, m2) = say(&store, 2, "4102", "parcel arrived broken").await;
     let edit = |id: i64, text: &'static str| {
         let pool = store.pool().clone();

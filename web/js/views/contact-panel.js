@@ -1,5 +1,6 @@
-// Right pane: who the customer is. Tags, segment, VIP and attributes are
-// editable; previous tickets open on click.
+// Right pane: who the customer is. Name, email, tags, segment, VIP and
+// attributes are editable; previous tickets open on click, with the CSAT
+// rating the customer gave each.
 import { h, rerender } from '../util/dom.js';
 import { watch, setUi } from '../store.js';
 import { patchContact, selectTicket, loadContact } from '../actions.js';
@@ -35,6 +36,7 @@ function render(t, c) {
           phone ? h('div.muted', phone) : null,
           basic.user_id ? h('div.muted', `User ID: ${basic.user_id}`) : null)),
       c ? editable(c) : h('p.muted', 'Loading contact…'),
+      c ? csatHistory(c) : null,
       c ? previousTickets(c, t.id) : null),
   ];
 }
@@ -43,6 +45,10 @@ function editable(c) {
   const nameInput = h('input#contact-name', {
     type: 'text', value: c.name || '', autocomplete: 'off',
     onchange: (e) => patchContact(c.id, { name: e.target.value.trim() || null }),
+  });
+  const email = h('input#contact-email', {
+    type: 'email', value: c.email || '', autocomplete: 'off', placeholder: 'name@example.com',
+    onchange: (e) => patchContact(c.id, { email: e.target.value.trim() || null }),
   });
   const segment = h('input#contact-segment', {
     type: 'text', value: c.segment || '', autocomplete: 'off',
@@ -62,8 +68,25 @@ function editable(c) {
     },
   });
   const attrs = Object.entries(c.attributes || {});
+  const setAttr = (key, value) => patchContact(c.id, { attributes: { ...(c.attributes || {}), [key]: value } });
+  const dropAttr = (key) => {
+    const next = { ...(c.attributes || {}) };
+    delete next[key];
+    patchContact(c.id, { attributes: next });
+  };
+  const newKey = h('input#contact-attr-key', { type: 'text', placeholder: 'e.g. customer_value', autocomplete: 'off', 'aria-label': 'New attribute name' });
+  const newValue = h('input#contact-attr-value', {
+    type: 'text', placeholder: 'value', autocomplete: 'off', 'aria-label': 'New attribute value',
+    onkeydown: (e) => {
+      if (e.key !== 'Enter') return;
+      e.preventDefault();
+      const key = newKey.value.trim();
+      if (key) setAttr(key, parseValue(newValue.value));
+    },
+  });
   return h('div.contact-fields',
     h('label.field.field-compact', { for: 'contact-name' }, h('span', 'Name'), nameInput),
+    h('label.field.field-compact', { for: 'contact-email' }, h('span', 'Email'), email),
     h('label.field.field-compact', { for: 'contact-segment' }, h('span', 'Segment'), segment),
     h('label.checkbox', vip, ' VIP'),
     h('div.field.field-compact', h('span.field-label', 'Tags'),
@@ -71,10 +94,36 @@ function editable(c) {
         type: 'button', 'aria-label': `Remove tag ${tag}`,
         onclick: () => patchContact(c.id, { tags: c.tags.filter((x) => x !== tag) }),
       }, '×'))), tagInput)),
-    attrs.length ? h('div.field.field-compact', h('span.field-label', 'Attributes'),
-      h('dl.attributes', attrs.map(([k, v]) => [h('dt', k), h('dd', typeof v === 'object' ? JSON.stringify(v) : String(v))])))
-      : null,
+    h('div.field.field-compact', h('span.field-label', 'Attributes'),
+      attrs.length ? h('dl.attributes', attrs.map(([k, v]) => [h('dt', k), h('dd',
+        typeof v === 'object' && v !== null
+          ? h('span', JSON.stringify(v)) // purchase history and other structures: shown, edited through the API
+          : h('input', {
+            type: 'text', value: String(v), 'aria-label': k, autocomplete: 'off',
+            onchange: (e) => setAttr(k, parseValue(e.target.value)),
+          }),
+        h('button.chip-remove', { type: 'button', 'aria-label': `Remove ${k}`, onclick: () => dropAttr(k) }, '×'))])) : null,
+      h('div.attr-new', newKey, newValue)),
     h('button.btn.btn-link', { type: 'button', onclick: () => loadContact(c.id, { force: true }) }, 'Refresh'));
+}
+
+/** "42" → 42, "true" → true, anything else stays text. */
+function parseValue(v) {
+  const t = String(v).trim();
+  if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t);
+  if (t === 'true' || t === 'false') return t === 'true';
+  return t;
+}
+
+function csatHistory(c) {
+  const rated = (c.tickets || []).filter((x) => x.csat_rating != null);
+  if (!rated.length) return h('div.field.field-compact', h('span.field-label', 'CSAT'), h('p.muted', 'No ratings yet'));
+  const avg = rated.reduce((n, x) => n + x.csat_rating, 0) / rated.length;
+  return h('div.field.field-compact.csat-history', h('span.field-label', `CSAT (${rated.length}, average ${avg.toFixed(1)})`),
+    h('ul.contact-tickets', rated.map((x) => h('li',
+      h('span.csat-stars', { 'aria-label': `${x.csat_rating} out of 5`, title: `${x.csat_rating} / 5` }, '★'.repeat(x.csat_rating) + '☆'.repeat(5 - x.csat_rating)),
+      ` #${x.id} · ${relativeAge(x.csat_rated_at || x.created_at)}`,
+      x.csat_comment ? h('div.muted', `“${x.csat_comment}”`) : null))));
 }
 
 function previousTickets(c, currentId) {

@@ -7,6 +7,7 @@
 import { h } from '../util/dom.js';
 import { watch, getState } from '../store.js';
 import { renderMessage } from './message.js';
+import { earlierConversations } from '../actions.js';
 import {
   clockTime, fullDateTime, humanize, contactName, statusLabel, priorityLabel, languageName,
 } from '../util/format.js';
@@ -18,7 +19,10 @@ export function mountTimeline(root) {
   // Screen readers hear new inbound messages here rather than the whole
   // timeline being re-announced when switching tickets.
   const live = h('div.sr-only', { 'aria-live': 'polite' });
-  root.replaceChildren(list, empty, live);
+  // The customer's earlier tickets, loaded on demand above this one.
+  const history = h('div.history');
+  root.replaceChildren(history, list, empty, live);
+  mountHistory(history);
 
   let ticketId = null;
   let rendered = new Map(); // key -> {item, el}
@@ -91,6 +95,43 @@ function merge(messages, audit) {
   // in the same millisecond used to come out in reverse.)
   const kind = (e) => (e.audit ? 1 : 0);
   return entries.sort((x, y) => x.at - y.at || kind(x) - kind(y));
+}
+
+const HISTORY_TICKETS = 5;
+
+/** "Show earlier conversations": the contact's previous tickets, read-only, oldest first. */
+function mountHistory(root) {
+  let shownFor = null; // ticket id whose history is on screen
+  let key = '';
+  watch((s) => s, (s) => {
+    const t = s.tickets[s.selectedId];
+    const contact = t ? s.contacts[t.contact?.id] : null;
+    const earlier = contact ? (contact.tickets || []).filter((x) => x.id < t.id) : [];
+    const k = `${t?.id}:${earlier.map((x) => x.id).join(',')}`;
+    if (k === key) return;
+    key = k;
+    if (shownFor !== t?.id) shownFor = null;
+    if (!t || !earlier.length) { root.replaceChildren(); return; }
+    if (shownFor === t.id) return;
+    root.replaceChildren(h('button.btn.btn-small.history-toggle', {
+      type: 'button',
+      onclick: () => { shownFor = t.id; load(root, earlier.slice(0, HISTORY_TICKETS)); },
+    }, `Show earlier conversations (${earlier.length})`));
+  });
+}
+
+async function load(root, tickets) {
+  root.replaceChildren(h('p.muted', 'Loading earlier conversations…'));
+  try {
+    const parts = await earlierConversations(tickets);
+    root.replaceChildren(...parts.map(({ x, items }) => h('section.history-ticket', { 'aria-label': `Earlier ticket #${x.id}` },
+      h('h3.history-head', `Ticket #${x.id} · ${statusLabel(x.status)} · ${fullDateTime(x.created_at)}`,
+        x.csat_rating != null ? ` · CSAT ${x.csat_rating}/5` : ''),
+      h('ol.timeline.timeline-history', ...items.map(renderMessage)))),
+    h('p.history-divider', 'This conversation'));
+  } catch (err) {
+    root.replaceChildren(h('p.form-error', `Could not load earlier conversations: ${err.message}`));
+  }
 }
 
 function directoryNames(s) {

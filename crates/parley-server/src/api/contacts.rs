@@ -68,6 +68,8 @@ pub struct ContactUpdate {
     /// Any JSON object (e.g. customer value, purchase history).
     #[schema(value_type = Object)]
     attributes: Option<Value>,
+    /// `null` clears it.
+    email: Option<String>,
 }
 
 /// Edits a contact's profile.
@@ -80,7 +82,7 @@ pub async fn update(
     body: Result<Json<Map<String, Value>>, JsonRejection>,
 ) -> ApiResult<Json<Contact>> {
     let Json(body) = body?;
-    const KNOWN: [&str; 5] = ["name", "tags", "segment", "vip", "attributes"];
+    const KNOWN: [&str; 6] = ["name", "tags", "segment", "vip", "attributes", "email"];
     if let Some(k) = body.keys().find(|k| !KNOWN.contains(&k.as_str())) {
         return Err(ApiError::bad_request(format!(
             "unknown field {k:?}; expected one of {}",
@@ -115,6 +117,13 @@ pub async fn update(
             .map(|v| v.as_bool().ok_or_else(|| bad("vip", "true or false")))
             .transpose()?,
         attributes: body.get("attributes").cloned(),
+        email: match body.get("email") {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(Value::String(s)) if s.trim().is_empty() => Some(None),
+            Some(Value::String(s)) => Some(Some(s.clone())),
+            Some(_) => return Err(bad("email", "a string or null")),
+        },
     };
     let contact = state
         .store
