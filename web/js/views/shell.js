@@ -43,7 +43,7 @@ export function mountShell(root, { onSignOut }) {
     who,
     bell,
     h('button.btn.btn-icon.help-btn', { type: 'button', 'aria-label': 'Keyboard shortcuts', title: 'Keyboard shortcuts (?)', onclick: () => setUi({ helpOpen: true }) }, '?'),
-    h('button.btn.btn-small', { type: 'button', onclick: onSignOut }, 'Sign out'));
+    h('button.btn.btn-small.signout-btn', { type: 'button', onclick: onSignOut }, 'Sign out'));
 
   const sidebar = h('aside.sidebar#sidebar', { 'aria-label': 'Views and filters' });
   const list = h('section.list-pane', { 'aria-labelledby': 'list-title' });
@@ -51,12 +51,18 @@ export function mountShell(root, { onSignOut }) {
   const contact = h('aside.contact-pane#contact-pane', { 'aria-labelledby': 'contact-title' });
   const scrim = h('div.scrim', { onclick: () => setUi({ navOpen: false, contactOpen: false }) });
   const layout = h('div.layout', sidebar, list, conversation, contact, scrim);
-  const screens = h('div.screen-host');
+  // On a phone the screen links are in the inbox's drawer; this is the way back.
+  const screens = h('div.screen-host', h('a.screen-back', { href: '#' }, '← Inbox'));
   root.replaceChildren(top, layout, screens);
   const mounted = {};
 
   mountSearch(search);
   mountSidebar(sidebar);
+  // On a phone the top bar has no room for the screens and "Sign out": they
+  // live at the bottom of the views drawer instead.
+  const drawerScreens = h('nav.drawer-screens', { 'aria-label': 'Screens' });
+  sidebar.append(h('div.drawer-extra', drawerScreens,
+    h('button.btn.btn-small', { type: 'button', onclick: onSignOut }, 'Sign out')));
   mountTicketList(list);
   mountConversation(conversation);
   mountContactPanel(contact);
@@ -75,14 +81,16 @@ export function mountShell(root, { onSignOut }) {
     }),
     watch((s) => s.agent, (a) => {
       who.textContent = a ? `${a.name} (${a.role})` : '';
-      nav.replaceChildren(...SCREENS.filter((x) => canSee(a, x)).map((x) => h('a.screen-link', {
+      const links = () => SCREENS.filter((x) => canSee(a, x)).map((x) => h('a.screen-link', {
         href: x.id === 'inbox' ? '#' : `#${x.id}`, dataset: { screen: x.id },
-      }, x.label)));
+      }, x.label));
+      nav.replaceChildren(...links());
+      drawerScreens.replaceChildren(...links());
     }),
     watch((s) => s.ui.screen, (screen, s) => {
       const def = SCREENS.find((x) => x.id === screen);
       const allowed = def && canSee(s.agent, def) ? screen : 'inbox';
-      for (const a of nav.querySelectorAll('.screen-link')) {
+      for (const a of document.querySelectorAll('.screen-link')) {
         a.setAttribute('aria-current', a.dataset.screen === allowed ? 'page' : 'false');
       }
       layout.hidden = allowed !== 'inbox';
