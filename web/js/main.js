@@ -51,7 +51,7 @@ function showLogin() {
 
 function startApp(agent) {
   update({ agent });
-  mountShell(root, {
+  const shell = mountShell(root, {
     onSignOut: async () => {
       leave();
       try { await api.logout(); } catch { /* signing out locally is what matters */ }

@@ -55,12 +55,18 @@ both_backends!(email_and_csat_history, |store: Store| async move {
     assert_eq!(c.email.as_deref(), Some("ana@shop.example"));
     for bad in ["ana", "ana@shop", "a b@shop.example", "@shop.example"] {
         assert!(
-            matches!(set(Some(Some(bad.into()))).await, Err(StoreError::Invalid(_))),
+            matches!(
+                set(Some(Some(bad.into()))).await,
+                Err(StoreError::Invalid(_))
+            ),
             "{bad}"
         );
     }
     // Other edits leave it alone; null clears it.
-    assert_eq!(set(None).await.unwrap().email.as_deref(), Some("ana@shop.example"));
+    assert_eq!(
+        set(None).await.unwrap().email.as_deref(),
+        Some("ana@shop.example")
+    );
     assert_eq!(set(Some(None)).await.unwrap().email, None);
 
     sqlx::query(

@@ -49,7 +49,7 @@ const DEMO_KB: &[(&str, &str)] = &[
     ),
 ];
 
-pub async fn run(opts: CommonOpts) -> anyhow::Result<()> {
+pub async fn run(opts: CommonOpts, seed: bool) -> anyhow::Result<()> {
     let mut cfg = opts.resolve()?;
     // A fresh store each run unless a data dir was asked for.
     let _tmp = if opts.data_dir.is_none() && opts.database_url.is_none() {
@@ -100,36 +100,20 @@ pub async fn run(opts: CommonOpts) -> anyhow::Result<()> {
         });
     }
     let kb_dir = cfg.bot.as_ref().map(|b| b.kb_dir.clone());
+    // History goes in before the server starts, so its router, bot and
+    // sender never mistake the past for work to do.
+    let seeded = if seed {
+        Some(seed_history(&cfg).await?)
+    } else {
+        None
+    };
     let server = Server::start(cfg).await?;
     fake.state()
         .set_webhook_url(Some(format!("http://{}/webhooks/whatsapp", server.addr)));
 
     let store = &server.state.store;
     let now = server.state.now();
-    if store.agent_credentials(DEMO_EMAIL).await?.is_none() {
-        let hash =
-            parley_server::auth::hash_password(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!(e))?;
-        for (email, name, role) in [
-            (DEMO_EMAIL, "Demo Admin", Role::Admin),
-            ("dana@demo.parley", "Dana Agent", Role::Agent),
-            ("sam@demo.parley", "Sam Billing", Role::Agent),
-            ("lee@demo.parley", "Lee Senior", Role::Supervisor),
-        ] {
-            let agent = store
-                .create_agent(
-                    &parley_store::NewAgent {
-                        email: email.into(),
-                        name: name.into(),
-                        role,
-                        password_hash: hash.clone(),
-                    },
-                    now,
-                )
-                .await?;
-            // Online from the start, so the first message is routed to someone.
-            store.set_availability(agent.id, "online", now).await?;
-        }
-    }
+    create_demo_agents(store, now).await?;
     // The example desk (teams, hours, SLA, rules), unless one was given.
     if server.state.config.desk_file.is_none() {
         let path = std::path::Path::new("examples/desk.toml");
@@ -145,6 +129,14 @@ pub async fn run(opts: CommonOpts) -> anyhow::Result<()> {
     let addr = server.addr;
     println!();
     println!("  Parley demo is running.");
+    if let Some(s) = seeded {
+        println!(
+            "  Seeded {} days of history: {} tickets, {} messages (see Reports and the Floor).",
+            crate::demo_history::DAYS,
+            s.tickets,
+            s.messages
+        );
+    }
     println!();
     println!("  Inbox:            http://{addr}/");
     println!(
@@ -175,6 +167,83 @@ pub async fn run(opts: CommonOpts) -> anyhow::Result<()> {
     server.run_until_signal().await;
     fake.shutdown();
     Ok(())
+}
+
+/// The demo's four agents (admin, two agents, a supervisor), online, once.
+async fn create_demo_agents(store: &parley_store::Store, now: i64) -> anyhow::Result<()> {
+    if store.agent_credentials(DEMO_EMAIL).await?.is_some() {
+        return Ok(());
+    }
+    let hash = parley_server::auth::hash_password(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!(e))?;
+    for (email, name, role) in DEMO_AGENTS {
+        let agent = store
+            .create_agent(
+                &parley_store::NewAgent {
+                    email: email.into(),
+                    name: name.into(),
+                    role,
+                    password_hash: hash.clone(),
+                },
+                now,
+            )
+            .await?;
+        // Online from the start, so the first message is routed to someone.
+        store.set_availability(agent.id, "online", now).await?;
+    }
+    Ok(())
+}
+
+const DEMO_AGENTS: [(&str, &str, Role); 4] = [
+    (DEMO_EMAIL, "Demo Admin", Role::Admin),
+    ("dana@demo.parley", "Dana Agent", Role::Agent),
+    ("sam@demo.parley", "Sam Billing", Role::Agent),
+    ("lee@demo.parley", "Lee Senior", Role::Supervisor),
+];
+
+/// Opens the store the server is about to use, puts the demo's agents and
+/// desk in it, and writes the history (refused when tickets exist already).
+pub(crate) async fn seed_history(
+    cfg: &parley_server::ServerConfig,
+) -> anyhow::Result<crate::demo_history::Seeded> {
+    let store = match &cfg.database_url {
+        Some(url) => parley_store::Store::connect(url).await?,
+        None => parley_store::Store::open_sqlite(&cfg.data_dir, cfg.sqlite_sync).await?,
+    };
+    if store
+        .count_tickets(&parley_store::TicketFilter::default(), 0, 1)
+        .await?
+        > 0
+    {
+        anyhow::bail!("--seed writes history into an empty store only; this one has tickets");
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_millis() as i64;
+    let start = now - crate::demo_history::DAYS * 24 * 3600 * 1000 - 24 * 3600 * 1000;
+    create_demo_agents(&store, start).await?;
+    let desk = parley_server::desk::parse(std::path::Path::new("examples/desk.toml"), DEMO_DESK)?;
+    let mut agents = std::collections::HashMap::new();
+    for (email, _, _) in DEMO_AGENTS {
+        if let Some(id) = store.agent_id_by_email(email).await? {
+            agents.insert(email, id);
+        }
+    }
+    let mut teams = std::collections::HashMap::new();
+    for team in &desk.spec().teams {
+        let id = store.ensure_team(&team.name, start).await?;
+        let members: Vec<i64> = team
+            .members
+            .iter()
+            .flatten()
+            .filter_map(|e| agents.get(e.as_str()).copied())
+            .collect();
+        store.set_team_members(id, &members).await?;
+        teams.insert(team.name.clone(), id);
+    }
+    store.set_desk(std::sync::Arc::new(desk));
+    let seeded = crate::demo_history::seed(&store, &agents, &teams, now).await?;
+    store.close().await;
+    Ok(seeded)
 }
 
 #[cfg(test)]

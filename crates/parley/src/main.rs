@@ -12,6 +12,7 @@ mod bench;
 mod bot_eval;
 mod config;
 mod demo;
+mod demo_history;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -42,7 +43,13 @@ enum Command {
     Serve,
     /// Run a self-contained demo: a fake WhatsApp, a demo admin and a
     /// customer-phone simulator at /demo/phone.
-    Demo,
+    Demo {
+        /// Start with three weeks of realistic history (tickets, replies,
+        /// SLA breaches, CSAT answers, bot deflections), so reports and the
+        /// floor have something to show. Only into an empty store.
+        #[arg(long)]
+        seed: bool,
+    },
     /// Manage agents.
     Agent {
         #[command(subcommand)]
@@ -133,7 +140,7 @@ async fn main() -> anyhow::Result<()> {
             }
             server.run_until_signal().await;
         }
-        Command::Demo => demo::run(cli.common).await?,
+        Command::Demo { seed } => demo::run(cli.common, seed).await?,
         Command::Desk {
             command: DeskCommand::Check { file },
         } => {
