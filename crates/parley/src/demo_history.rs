@@ -261,7 +261,7 @@ pub async fn seed(
     let mut rng = Rng(0x5EED_0F_DE5C);
     let agent = |email: &str| agents.get(email).copied();
     let admin = agent(crate::demo::DEMO_EMAIL).context("the demo admin exists")?;
-    let contacts: Vec<(String, String)> = (0..400)
+    let contacts: Vec<(String, String)> = (0..1000)
         .map(|i| {
             let name = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
             (format!("4477009{:05}", 100 + i), name)
@@ -289,11 +289,31 @@ pub async fn seed(
             if t0 > now - 10 * MIN {
                 continue;
             }
-            // Today's tickets may still be open: their stories are cut at `now`.
-            plans.push(plan(&mut rng, t0, &contacts, agents, teams, admin));
+            let mut p = plan(&mut rng, t0, &contacts, agents, teams, admin);
+            // The last hours' conversations are still being worked: some wait
+            // for routing, some for a first answer, some for the customer.
+            if t0 > now - 5 * HOUR && !p.deflected && rng.chance(0.7) {
+                let keep = 1 + rng.below(p.steps.len().saturating_sub(2).max(1));
+                p.steps.truncate(keep.min(p.steps.len()));
+            }
+            plans.push(p);
         }
     }
     plans.sort_by_key(|p| p.steps[0].0);
+    // Whatever the hour, the floor has work on it: the latest dozen human
+    // conversations are still open.
+    let mut left = 12;
+    for p in plans.iter_mut().rev() {
+        if left == 0 {
+            break;
+        }
+        if p.deflected || p.steps.iter().all(|(_, s)| *s != Step::Resolve) {
+            continue;
+        }
+        let keep = 1 + rng.below(p.steps.len().saturating_sub(2).max(1));
+        p.steps.truncate(keep.min(p.steps.len()));
+        left -= 1;
+    }
 
     let mut events: Vec<(i64, usize, usize)> = Vec::new();
     for (i, p) in plans.iter().enumerate() {
