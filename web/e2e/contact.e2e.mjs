@@ -56,3 +56,29 @@ test('earlier conversations and the editable contact sidebar', async () => {
     await context.close();
   }
 });
+
+test('the Send CSAT quick action sends the survey now', async () => {
+  const from = newPhone();
+  await customerText({ from, name: 'Ines Survey', text: 'Thanks, all sorted now!' });
+  const ticket = await ticketFor(adminToken, from);
+  const { page, context, errors } = await newPage(browser);
+  try {
+    await signIn(page, ADMIN);
+    await page.goto(`${BASE}/#ticket=${ticket.id}`);
+    await page.locator('#conv-title', { hasText: 'Ines Survey' }).waitFor();
+    // Only resolved tickets are surveyed: the button appears with Resolve.
+    assert.equal(await page.locator('#csat-btn').count(), 0);
+    await page.getByRole('button', { name: 'Resolve', exact: true }).click();
+    await page.locator('#csat-btn').click();
+    await page.locator('.toast', { hasText: 'Survey sent' }).waitFor();
+    await eventually(async () => {
+      const t = await api(adminToken, 'GET', `/tickets/${ticket.id}`);
+      assert.ok(t.csat?.sent_at, JSON.stringify(t.csat));
+    });
+    // Sent once: the button is gone.
+    await page.locator('#csat-btn').waitFor({ state: 'detached' });
+    assertNoErrors(errors);
+  } finally {
+    await context.close();
+  }
+});

@@ -175,6 +175,16 @@ async function loadTicketDetail(id) {
   }
 }
 
+/** The CSAT survey, now (the server applies the same rules as its timer). */
+export async function sendCsatNow(id) {
+  try {
+    await api.sendCsat(id);
+    notify('Survey sent.', 'info', { timeout: 4000 });
+  } catch (err) {
+    notify(err.message, 'error');
+  }
+}
+
 /** Opening a ticket reads my mentions on it (only worth a call when I have some). */
 function readMentions(id) {
   const c = getState().counts.mentions;

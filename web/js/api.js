@@ -76,6 +76,7 @@ export const api = {
   sendMessage: (id, body) => request('POST', `/tickets/${enc(id)}/messages`, { body }),
   /** {text, whisper?, mention_ids?} */
   addNote: (id, body) => request('POST', `/tickets/${enc(id)}/notes`, { body }),
+  sendCsat: (id) => request('POST', `/tickets/${enc(id)}/csat`),
   readMentions: (id) => request('POST', `/tickets/${enc(id)}/mentions/read`),
   mentions: (query) => request('GET', '/mentions', { query }),
   /** 'viewing' | 'typing' | 'idle' | 'left' → {agents: [{agent_id, name, typing, since}]} */
@@ -111,12 +112,6 @@ export const api = {
     form.append('file', file, file.name);
     return request('POST', '/media', { form });
   },
-  /** Supervisors: the quality table ({from, to, group_by, period, tz}), volume heatmap, backlog. */
-  reportQuality: (query) => request('GET', '/reports/quality', { query }),
-  reportCsv: (query) => request('GET', '/reports/quality.csv', { query, raw: true }),
-  reportVolume: (query) => request('GET', '/reports/volume', { query }),
-  reportBacklog: () => request('GET', '/reports/backlog'),
-
   /** Returns the raw Response so the caller can take a Blob. */
   mediaResponse: (url) => request('GET', url.replace(/^\/api\/v1/, ''), { raw: true }),
 };

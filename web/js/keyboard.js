@@ -2,7 +2,7 @@
 // keys held, so they never eat characters or browser shortcuts.
 import { isTypingTarget } from './util/dom.js';
 import { getState, setUi } from './store.js';
-import { moveSelection, patchTicket, assignToMe } from './actions.js';
+import { moveSelection, patchTicket, assignToMe, sendCsatNow } from './actions.js';
 import { focusComposer } from './views/composer.js';
 
 function onKey(e) {
@@ -25,6 +25,7 @@ function onKey(e) {
     l: () => ticket && document.getElementById('label-input')?.focus(),
     u: () => ticket && ticket.status !== 'closed' && setUi({ dialog: 'escalate' }), // "up": escalate
     t: () => ticket && ticket.status !== 'closed' && setUi({ dialog: 'transfer' }),
+    c: () => ticket && ticket.status === 'resolved' && sendCsatNow(id),
     s: () => document.getElementById('search-input')?.focus(),
     '?': () => setUi({ helpOpen: !s.ui.helpOpen }),
   }[e.key];

@@ -51,7 +51,7 @@ function showLogin() {
 
 function startApp(agent) {
   update({ agent });
-  const shell = mountShell(root, {
+  mountShell(root, {
     onSignOut: async () => {
       leave();
       try { await api.logout(); } catch { /* signing out locally is what matters */ }

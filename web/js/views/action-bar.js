@@ -4,7 +4,7 @@
 // 409 message if not.
 import { h, select, rerender } from '../util/dom.js';
 import { watch, getState, setUi } from '../store.js';
-import { patchTicket, assignToMe } from '../actions.js';
+import { patchTicket, assignToMe, sendCsatNow } from '../actions.js';
 import { PRIORITIES, priorityLabel } from '../util/format.js';
 
 const STATUS_ACTIONS = [
@@ -69,7 +69,12 @@ function render(t, s) {
       h('button.btn.btn-small#transfer-btn', {
         type: 'button', title: 'Transfer to a team or agent (t)', 'aria-haspopup': 'dialog',
         onclick: () => setUi({ dialog: 'transfer' }),
-      }, 'Transfer…')),
+      }, 'Transfer…'),
+      // The server's rule: resolved, not surveyed yet (it answers why not otherwise).
+      t.status !== 'resolved' || t.csat?.sent_at ? null : h('button.btn.btn-small#csat-btn', {
+        type: 'button', title: 'Send the satisfaction survey now (c)',
+        onclick: () => sendCsatNow(t.id),
+      }, 'Send CSAT')),
     labelsEditor(t),
   ];
 }

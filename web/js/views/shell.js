@@ -12,7 +12,6 @@ import { mountAlertBell } from './alert-bell.js';
 import { mountEscalateDialog } from './escalate-dialog.js';
 import { mountTransferDialog } from './transfer-dialog.js';
 import { mountSearch } from './search.js';
-import { mountReports } from './reports.js';
 import { SCREENS, canSee } from '../screens.js';
 import { mountFloor } from './floor.js';
 import { mountSettings } from './settings.js';
@@ -33,8 +32,6 @@ export function mountShell(root, { onSignOut }) {
     onclick: () => setUi({ navOpen: !document.body.classList.contains('nav-open') }),
   }, '☰');
   const nav = h('nav.screen-nav', { 'aria-label': 'Screens' });
-  // Supervisors and admins only; the server refuses agents anyway.
-  const reportsLink = h('a.btn.btn-small.reports-link', { href: '#reports', hidden: true }, 'Reports');
   const top = h('header.topbar',
     navToggle,
     h('span.brand', h('span.logo', { 'aria-hidden': 'true' }, 'P'), 'Parley'),
@@ -45,7 +42,6 @@ export function mountShell(root, { onSignOut }) {
     status,
     who,
     bell,
-    reportsLink,
     h('button.btn.btn-icon.help-btn', { type: 'button', 'aria-label': 'Keyboard shortcuts', title: 'Keyboard shortcuts (?)', onclick: () => setUi({ helpOpen: true }) }, '?'),
     h('button.btn.btn-small.signout-btn', { type: 'button', onclick: onSignOut }, 'Sign out'));
 
@@ -114,17 +110,5 @@ export function mountShell(root, { onSignOut }) {
       b.toggle('nav-open', ui.navOpen);
     }),
   ];
-  /** Shows the Reports screen instead of the inbox panes (the #reports route). */
-  function showReports(on) {
-    const was = !reports.hidden;
-    reports.hidden = !on;
-    document.body.classList.toggle('reports-open', on);
-    if (on) reportsLink.setAttribute('aria-current', 'page'); else reportsLink.removeAttribute('aria-current');
-    if (on && !was) {
-      reportsView.load();
-      document.getElementById('reports-title')?.focus();
-    }
-  }
-  const dispose = () => { unsubs.forEach((u) => u()); removeHelp(); };
-  return { dispose, showReports };
+  return () => { unsubs.forEach((u) => u()); removeHelp(); };
 }

@@ -14,6 +14,7 @@ export const SHORTCUTS = [
   ['l', 'Add a label'],
   ['u', 'Escalate (up a level)…'],
   ['t', 'Transfer to a team or agent…'],
+  ['c', 'Send the CSAT survey now'],
   ['s', 'Search messages and notes'],
   ['Enter', 'Send (in the reply box)'],
   ['Shift+Enter', 'New line (in the reply box)'],
