@@ -582,7 +582,7 @@ async fn messages(
         language,
         components,
     }) = msg.as_ref().map(|m| &m.content)
-        && let Err(refusal) = check_template(&state, name, language, components)
+        && let Some(refusal) = check_template(&state, name, language, components)
     {
         return refusal;
     }
@@ -670,13 +670,13 @@ async fn messages(
 /// What Meta answers for a template send that names a template the account cannot send, or
 /// fills it wrongly. PENDING and REJECTED translations are not sendable, and Meta reports
 /// them as not existing (132001) like a missing one; paused and disabled templates have
-/// codes of their own.
+/// codes of their own. `None`: Meta would accept it.
 fn check_template(
     state: &FakeState,
     name: &str,
     language: &str,
     components: &Value,
-) -> Result<(), Response> {
+) -> Option<Response> {
     let found = state
         .lock()
         .templates
@@ -693,12 +693,12 @@ fn check_template(
         )
     };
     let Some(t) = found else {
-        return Err(missing());
+        return Some(missing());
     };
     match t.status.to_ascii_uppercase().as_str() {
         "APPROVED" => {}
         "PAUSED" => {
-            return Err(meta_error(
+            return Some(meta_error(
                 StatusCode::BAD_REQUEST,
                 132015,
                 None,
@@ -707,7 +707,7 @@ fn check_template(
             ));
         }
         "DISABLED" => {
-            return Err(meta_error(
+            return Some(meta_error(
                 StatusCode::BAD_REQUEST,
                 132016,
                 None,
@@ -715,9 +715,9 @@ fn check_template(
                 &format!("template {name} is disabled due to low quality"),
             ));
         }
-        _ => return Err(missing()),
+        _ => return Some(missing()),
     }
-    t.check_send(components).map_err(|e| {
+    t.check_send(components).err().map(|e| {
         let title = if e.code == 132000 {
             "Number of parameters does not match the expected number of params"
         } else {
