@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launch, newPage, signIn, waitLive, webhook, inboundMessage, customerText, newPhone, eventually,
-  assertNoErrors, api, login, ticketFor, screenshot, serverNow, ADMIN, AGENT,
+  assertNoErrors, api, login, ticketFor, screenshot, serverNow, useServerClock, ADMIN, AGENT,
 } from './lib.mjs';
 
 let browser;
@@ -28,7 +28,8 @@ async function openTicket(page, ticket, name) {
 }
 
 test('a closed window offers the picker; a filled template is sent and shown', async () => {
-  const from = newPhone();
+  // A fixed number and the server's fixed clock (browser.rs) keep the screenshot stable.
+  const from = '34611223344';
   const name = 'Marta Closed';
   const status = await webhook(inboundMessage({
     from, name, ts: serverNow() - 25 * 3600_000,
@@ -40,6 +41,7 @@ test('a closed window offers the picker; a filled template is sent and shown', a
 
   const { page, context, errors } = await newPage(browser);
   try {
+    await useServerClock(page);
     await signIn(page, AGENT);
     await openTicket(page, ticket, name);
     const picker = page.locator('.template-picker');
@@ -111,6 +113,7 @@ test('admins see every status; unapproved templates cannot be picked', async () 
   const ticket = await ticketFor(adminToken, from);
   const { page, context, errors } = await newPage(browser);
   try {
+    await useServerClock(page);
     await signIn(page, ADMIN);
     await openTicket(page, ticket, name);
     const paused = page.locator('.template-option', { hasText: 'winter_clearance' });
@@ -134,6 +137,8 @@ test('with the window open the picker comes on demand and goes with Escape', asy
   const ticket = await ticketFor(adminToken, from);
   const { page, context, errors } = await newPage(browser, { viewport: { width: 390, height: 844 } });
   try {
+    // The page checks the window against its own clock: put it on the server's.
+    await useServerClock(page);
     await signIn(page, AGENT);
     await openTicket(page, ticket, name);
     await page.locator('#composer-input').waitFor();
