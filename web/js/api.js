@@ -83,6 +83,8 @@ export const api = {
   // keepalive: a 'left' sent as the page unloads still arrives.
   presence: (id, state) => request('POST', `/tickets/${enc(id)}/presence`, { body: { state }, keepalive: state === 'left' }),
   canned: (q) => request('GET', '/canned', { query: q ? { q } : undefined }),
+  templates: (status = 'approved') => request('GET', '/templates', { query: { status } }),
+  syncTemplates: () => request('POST', '/templates/sync'),
   fillCanned: (ticketId, cannedId) => request('GET', `/tickets/${enc(ticketId)}/canned/${enc(cannedId)}`),
   createCanned: (body) => request('POST', '/canned', { body }),
   updateCanned: (id, body) => request('PATCH', `/canned/${enc(id)}`, { body }),

@@ -91,6 +91,10 @@ function handle({ event, data }) {
     case 'presence.changed':
       setPresence(payload.ticket_id, payload.agents || []);
       break;
+    case 'templates.updated':
+      // A sync or a status webhook: the template picker reloads its list.
+      update((s) => ({ templatesVersion: (s.templatesVersion || 0) + 1 }));
+      break;
     default:
       // Events from newer servers: ignore what we don't know.
       break;

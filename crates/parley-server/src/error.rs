@@ -25,7 +25,9 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable, machine-readable: `unauthorized`, `forbidden`, `not_found`,
     /// `invalid_request`, `invalid_transition`, `window_closed`, `conflict`,
-    /// `replied_since` (someone else answered the customer first), `internal`.
+    /// `replied_since` (someone else answered the customer first),
+    /// `invalid_template` (not approved, unknown, or filled wrongly),
+    /// `not_configured`, `graph_error` (Meta failed), `internal`.
     pub code: String,
     pub message: String,
 }

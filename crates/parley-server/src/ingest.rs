@@ -11,9 +11,12 @@
 
 use crate::AppState;
 use parley_core::Clock;
-use parley_store::{InboundMedia, InboundMessage, IngestItem, IngestOutcome, StatusReport, Store};
+use parley_store::{
+    InboundMedia, InboundMessage, IngestItem, IngestOutcome, StatusReport, Store,
+    TemplateStatusChange,
+};
 use parley_whatsapp::webhook::{ErrorSource, InteractiveReply, Notification};
-use parley_whatsapp::{MessageContent, WebhookEvent, parse_notification};
+use parley_whatsapp::{MessageContent, TemplateStatusUpdate, WebhookEvent, parse_notification};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -236,6 +239,7 @@ async fn apply_items_one_by_one(
                 let raw = match &item {
                     IngestItem::Message(m) => m.raw.clone(),
                     IngestItem::Status(s) => s.raw.clone(),
+                    IngestItem::TemplateStatus(_) => Value::Null,
                     IngestItem::Unreadable { raw, .. } | IngestItem::MetaError { raw, .. } => {
                         raw.clone()
                     }
@@ -292,6 +296,15 @@ async fn publish_outcomes(state: &AppState, outcomes: &[IngestOutcome]) {
             }
             IngestOutcome::DuplicateMessage => {
                 metrics::counter!("parley_webhook_duplicates_total").increment(1);
+            }
+            IngestOutcome::TemplateStatus { template_id } => {
+                if template_id.is_some() {
+                    state
+                        .bus
+                        .publish("templates.updated", json!({ "template_id": template_id }));
+                } else {
+                    tracing::info!("status update for a template not synced yet");
+                }
             }
             IngestOutcome::StatusRecorded | IngestOutcome::Unreadable => {}
         }
@@ -415,6 +428,21 @@ pub fn items_from_notification(n: &Notification) -> Vec<IngestItem> {
                     Some(IngestItem::MetaError { code: ev.error.code, reason, raw: ev.raw.clone() })
                 } else {
                     Some(IngestItem::Unreadable { reason, raw: ev.raw.clone() })
+                }
+            }
+            WebhookEvent::OtherField { field, value } if field == "message_template_status_update" => {
+                match TemplateStatusUpdate::from_value(&value) {
+                    Some(u) => Some(IngestItem::TemplateStatus(TemplateStatusChange {
+                        meta_id: u.template_id,
+                        name: u.name,
+                        language: u.language,
+                        status: u.event,
+                        reason: u.reason,
+                    })),
+                    None => Some(IngestItem::Unreadable {
+                        reason: "a message_template_status_update without an event".into(),
+                        raw: value,
+                    }),
                 }
             }
             WebhookEvent::OtherField { field, .. } => {

@@ -23,6 +23,7 @@ pub mod presence;
 pub mod router;
 pub mod scheduler;
 pub mod search_indexer;
+pub mod templates;
 pub mod web;
 pub mod webhook;
 
@@ -44,6 +45,9 @@ pub struct WhatsAppConfig {
     pub verify_token: String,
     pub access_token: String,
     pub phone_number_id: String,
+    /// The WhatsApp Business Account whose message templates are synced;
+    /// empty: no sync, and template replies go to Meta unchecked.
+    pub waba_id: String,
     pub api_base: String,
     pub api_version: String,
 }
@@ -56,6 +60,7 @@ impl std::fmt::Debug for WhatsAppConfig {
             .field("verify_token", &redacted(&self.verify_token))
             .field("access_token", &redacted(&self.access_token))
             .field("phone_number_id", &self.phone_number_id)
+            .field("waba_id", &self.waba_id)
             .field("api_base", &self.api_base)
             .field("api_version", &self.api_version)
             .finish()
@@ -96,6 +101,9 @@ pub struct ServerConfig {
     pub csat: csat::CsatConfig,
     /// The FAQ bot's knowledge base; `None`: no bot, people answer everything.
     pub bot: Option<bot::BotConfig>,
+    /// How often templates are synced from Meta (also at start-up); `None`:
+    /// only at start-up and on request.
+    pub template_sync_interval: Option<Duration>,
 }
 
 impl ServerConfig {
@@ -111,6 +119,7 @@ impl ServerConfig {
                 verify_token: String::new(),
                 access_token: String::new(),
                 phone_number_id: String::new(),
+                waba_id: String::new(),
                 api_base: "https://graph.facebook.com".into(),
                 api_version: "v24.0".into(),
             },
@@ -123,6 +132,7 @@ impl ServerConfig {
             notify: None,
             csat: Default::default(),
             bot: None,
+            template_sync_interval: Some(Duration::from_secs(15 * 60)),
         }
     }
 }
@@ -158,6 +168,8 @@ pub struct AppState {
     pub bot_wake: Arc<Notify>,
     /// Who has which conversation open, and who is typing (in memory).
     pub presence: Arc<presence::Presence>,
+    /// The last template sync; held while a sync runs, so syncs queue.
+    pub template_sync: Arc<tokio::sync::Mutex<templates::SyncStatus>>,
 }
 
 impl AppState {
@@ -266,6 +278,7 @@ impl Server {
             bot: Default::default(),
             bot_wake: Arc::new(Notify::new()),
             presence: Default::default(),
+            template_sync: Default::default(),
         };
         desk::load_initial(&state).await?;
         bot::load_initial(&state)?;
@@ -288,6 +301,18 @@ impl Server {
             state.clone(),
             shutdown_rx.clone(),
         ));
+        if templates::configured(&state) {
+            // Without an interval: one sync at start-up, then only on request.
+            let every = state
+                .config
+                .template_sync_interval
+                .unwrap_or(Duration::from_secs(365 * 24 * 3600));
+            tasks.spawn(templates::run_sync(
+                state.clone(),
+                every,
+                shutdown_rx.clone(),
+            ));
+        }
         if let Some(path) = state.config.desk_file.clone() {
             tasks.spawn(desk::watch_file(state.clone(), path, shutdown_rx.clone()));
         }

@@ -587,11 +587,14 @@ async fn the_24_hour_window_is_enforced() {
         "{e}"
     );
     assert!(e["error"]["message"].as_str().unwrap().contains("template"));
+    // Templates are checked against those synced from Meta (tests/templates.rs).
+    let admin = h.login("admin@e2e.test", harness::PASSWORD).await;
+    assert_eq!(h.post(&admin, "/templates/sync", json!({})).await.0, 200);
     let (s, _) = h
         .post(
             &h.agent_token,
             &format!("/tickets/{id}/messages"),
-            json!({"template": {"name": "order_update", "language": "en_US"}}),
+            json!({"template": {"name": "hello_world", "language": "en_US"}}),
         )
         .await;
     assert_eq!(s, 202);
@@ -599,7 +602,7 @@ async fn the_24_hour_window_is_enforced() {
         h.fake.sent_messages().into_iter().next()
     })
     .await;
-    assert_eq!(body["template"]["name"], "order_update");
+    assert_eq!(body["template"]["name"], "hello_world");
     assert!(
         h.fake
             .sent_messages()

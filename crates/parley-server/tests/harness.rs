@@ -69,6 +69,7 @@ impl Harness {
         cfg.whatsapp.verify_token = VERIFY.into();
         cfg.whatsapp.access_token = "e2e-token".into();
         cfg.whatsapp.phone_number_id = PNID.into();
+        cfg.whatsapp.waba_id = fake.config().waba_id.clone();
         cfg.whatsapp.api_base = fake.state().base_url();
         cfg.sqlite_sync = parley_store::SqliteSync::Normal;
         tweak(&mut cfg);

@@ -32,6 +32,8 @@ pub enum IngestItem {
         reason: String,
         raw: Value,
     },
+    /// Meta changed a message template's status (approved, paused…).
+    TemplateStatus(crate::TemplateStatusChange),
 }
 
 /// A customer's message, already parsed by the channel.
@@ -106,6 +108,10 @@ pub enum IngestOutcome {
     /// (yet): recorded, nothing changed.
     StatusRecorded,
     Unreadable,
+    /// A template's status changed (`None`: not a template we have).
+    TemplateStatus {
+        template_id: Option<i64>,
+    },
 }
 
 /// A logged webhook still to be applied.
@@ -246,6 +252,10 @@ impl Store {
                         .await?;
                         IngestOutcome::Unreadable
                     }
+                    IngestItem::TemplateStatus(change) => IngestOutcome::TemplateStatus {
+                        template_id: crate::templates::apply_template_status(&mut tx, &change, now)
+                            .await?,
+                    },
                 };
                 outcomes.push(outcome);
             }

@@ -1,4 +1,4 @@
-//! Async Graph API client: send, mark-read, media info / download / upload.
+//! Async Graph API client: send, mark-read, media info / download / upload, templates.
 //!
 //! Errors are classified by Meta's error `code` (titles and HTTP statuses are informational
 //! and being deprecated), so the outbox can decide between retrying, backing off, asking for
@@ -13,6 +13,14 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::send::{OutboundMessage, ValidationError};
+use crate::templates::{MessageTemplate, TemplatePage};
+
+/// Template pages are asked for this many at a time (Meta may send fewer).
+const TEMPLATE_PAGE_LIMIT: u32 = 100;
+/// A sync stops here rather than follow a cursor that never ends.
+const TEMPLATE_MAX_PAGES: usize = 200;
+/// Attempts per page when Meta answers with a retryable error.
+const TEMPLATE_PAGE_ATTEMPTS: u32 = 3;
 
 /// Connection settings for the Graph API.
 #[derive(Clone)]
@@ -454,6 +462,67 @@ impl GraphClient {
                     .or_else(|| i.as_u64().map(|n| n.to_string()))
             })
             .ok_or_else(|| GraphError::unexpected(StatusCode::OK, "upload response has no id"))
+    }
+}
+
+/// Every template of a WhatsApp Business Account, with what was odd about the listing.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TemplateListing {
+    pub templates: Vec<MessageTemplate>,
+    /// Entries that did not read as a template (kept out of the list, with the reason).
+    pub skipped: Vec<String>,
+    pub pages: usize,
+}
+
+impl GraphClient {
+    /// `GET /{waba-id}/message_templates`, following every page. A page that fails with a
+    /// retryable or throttling error is tried again with a short backoff; any other error ends
+    /// the listing, so a partial list is never mistaken for the whole set.
+    pub async fn list_templates(&self, waba_id: &str) -> Result<TemplateListing, GraphError> {
+        let first = format!(
+            "{}?limit={TEMPLATE_PAGE_LIMIT}&fields=id,name,language,status,category,parameter_format,components,rejected_reason",
+            self.url(&format!("{waba_id}/message_templates"))
+        );
+        let base = self.cfg.api_base.trim_end_matches('/').to_string();
+        let mut url = first.clone();
+        let mut out = TemplateListing::default();
+        loop {
+            let v = self.get_with_retry(&url).await?;
+            let page = TemplatePage::from_json(&v).map_err(|e| {
+                GraphError::unexpected(StatusCode::OK, format!("message_templates: {e}"))
+            })?;
+            out.pages += 1;
+            out.templates.extend(page.templates);
+            out.skipped.extend(page.skipped);
+            if out.pages >= TEMPLATE_MAX_PAGES {
+                return Err(GraphError::unexpected(
+                    StatusCode::OK,
+                    format!("message_templates: more than {TEMPLATE_MAX_PAGES} pages"),
+                ));
+            }
+            url = match (page.next, page.after) {
+                // The bearer token goes with every request, so `next` is followed only while
+                // it points at the configured Graph API host.
+                (Some(next), _) if next.starts_with(&format!("{base}/")) => next,
+                (Some(_), Some(after)) => format!("{first}&after={after}"),
+                _ => break,
+            };
+        }
+        Ok(out)
+    }
+
+    async fn get_with_retry(&self, url: &str) -> Result<Value, GraphError> {
+        let mut attempt = 1;
+        loop {
+            match self.json(self.http.get(url)).await {
+                Err(e) if e.is_retryable() && attempt < TEMPLATE_PAGE_ATTEMPTS => {
+                    tracing::debug!(attempt, error = %e, "retrying a message_templates page");
+                    tokio::time::sleep(Duration::from_millis(250 * 2u64.pow(attempt))).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
     }
 }
 

@@ -2,8 +2,10 @@
 //!
 //! It validates send bodies the way Meta does (reusing [`OutboundMessage::from_json`] and
 //! [`OutboundMessage::validate`]), answers with Meta's envelopes, records every request,
-//! enforces a messages-per-second limit, lets tests inject failures, serves media, and POSTs
-//! signed `sent` → `delivered` → `read` status webhooks back to the application.
+//! enforces a messages-per-second limit, lets tests inject failures, serves media, lists the
+//! business account's message templates (paged, like Meta) and refuses template sends that do
+//! not match them, and POSTs signed `sent` → `delivered` → `read` status webhooks back to the
+//! application.
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
@@ -26,6 +28,7 @@ use tokio::sync::watch;
 
 use crate::send::{OutboundContent, OutboundMessage};
 use crate::simulate;
+use crate::templates::{self, MessageTemplate};
 use crate::webhook::ErrorDetail;
 
 /// Settings for [`FakeGraph::start`].
@@ -54,6 +57,12 @@ pub struct FakeGraphConfig {
     /// How long every message send takes to answer, like the real Graph API's
     /// round trip (zero by default).
     pub response_delay: Duration,
+    /// The WhatsApp Business Account whose `message_templates` this fake lists.
+    pub waba_id: String,
+    /// The account's templates (changeable with [`FakeState::set_templates`]).
+    pub templates: Vec<MessageTemplate>,
+    /// Most templates per page, whatever `limit` asks for (Meta caps pages too).
+    pub template_page_size: usize,
 }
 
 impl Default for FakeGraphConfig {
@@ -70,6 +79,9 @@ impl Default for FakeGraphConfig {
             rate_limit_per_sec: 80,
             timeout_delay: Duration::from_secs(10),
             response_delay: Duration::ZERO,
+            waba_id: "102290129340398".into(),
+            templates: templates::sample_templates(),
+            template_page_size: 5,
         }
     }
 }
@@ -130,6 +142,7 @@ struct Mutable {
     /// Accept times within the last second, for the throughput limit.
     window: VecDeque<Instant>,
     deliveries: Vec<WebhookDelivery>,
+    templates: Vec<MessageTemplate>,
 }
 
 struct Inner {
@@ -150,6 +163,7 @@ impl FakeState {
     pub fn new(cfg: FakeGraphConfig, base_url: impl Into<String>) -> Self {
         let m = Mutable {
             webhook_url: cfg.webhook_url.clone(),
+            templates: cfg.templates.clone(),
             ..Default::default()
         };
         Self {
@@ -238,6 +252,32 @@ impl FakeState {
 
     pub fn set_webhook_url(&self, url: Option<String>) {
         self.lock().webhook_url = url;
+    }
+
+    /// The business account's templates as this fake lists them.
+    pub fn templates(&self) -> Vec<MessageTemplate> {
+        self.lock().templates.clone()
+    }
+
+    /// Replaces the business account's templates (as if edited in WhatsApp Manager).
+    pub fn set_templates(&self, templates: Vec<MessageTemplate>) {
+        self.lock().templates = templates;
+    }
+
+    /// Changes one template's status; false if there is no such template.
+    pub fn set_template_status(&self, name: &str, language: &str, status: &str) -> bool {
+        let mut m = self.lock();
+        match m
+            .templates
+            .iter_mut()
+            .find(|t| t.name == name && t.language == language)
+        {
+            Some(t) => {
+                t.status = status.to_string();
+                true
+            }
+            None => false,
+        }
     }
 
     fn record(&self, method: &Method, path: &str, body: Value) {
@@ -338,6 +378,10 @@ pub fn router(state: FakeState) -> Router {
         .route("/media-download/{media_id}", get(download))
         .route("/{version}/{phone_number_id}/messages", post(messages))
         .route("/{version}/{phone_number_id}/media", post(upload))
+        .route(
+            "/{version}/{phone_number_id}/message_templates",
+            get(list_templates),
+        )
         .route("/{version}/{media_id}", get(media_info))
         .fallback(fallback)
         // Meta accepts documents up to 100 MB.
@@ -533,6 +577,16 @@ async fn messages(
         }
     };
 
+    if let Some(OutboundContent::Template {
+        name,
+        language,
+        components,
+    }) = msg.as_ref().map(|m| &m.content)
+        && let Some(refusal) = check_template(&state, name, language, components)
+    {
+        return refusal;
+    }
+
     let failure = {
         let mut m = state.lock();
         m.fail_queue.pop_front().or_else(|| m.always.clone())
@@ -611,6 +665,136 @@ async fn messages(
         "messages": [{ "id": wamid }]
     }))
     .into_response()
+}
+
+/// What Meta answers for a template send that names a template the account cannot send, or
+/// fills it wrongly. PENDING and REJECTED translations are not sendable, and Meta reports
+/// them as not existing (132001) like a missing one; paused and disabled templates have
+/// codes of their own. `None`: Meta would accept it.
+fn check_template(
+    state: &FakeState,
+    name: &str,
+    language: &str,
+    components: &Value,
+) -> Option<Response> {
+    let found = state
+        .lock()
+        .templates
+        .iter()
+        .find(|t| t.name == name && t.language == language)
+        .cloned();
+    let missing = || {
+        meta_error(
+            StatusCode::NOT_FOUND,
+            132001,
+            None,
+            "Template name does not exist in the translation",
+            &format!("template name ({name}) does not exist in {language}"),
+        )
+    };
+    let Some(t) = found else {
+        return Some(missing());
+    };
+    match t.status.to_ascii_uppercase().as_str() {
+        "APPROVED" => {}
+        "PAUSED" => {
+            return Some(meta_error(
+                StatusCode::BAD_REQUEST,
+                132015,
+                None,
+                "Template is Paused",
+                &format!("template {name} is paused due to low quality"),
+            ));
+        }
+        "DISABLED" => {
+            return Some(meta_error(
+                StatusCode::BAD_REQUEST,
+                132016,
+                None,
+                "Template is Disabled",
+                &format!("template {name} is disabled due to low quality"),
+            ));
+        }
+        _ => return Some(missing()),
+    }
+    t.check_send(components).err().map(|e| {
+        let title = if e.code == 132000 {
+            "Number of parameters does not match the expected number of params"
+        } else {
+            "Parameter format does not match format in the created template"
+        };
+        meta_error(StatusCode::BAD_REQUEST, e.code, None, title, &e.details)
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct TemplateQuery {
+    limit: Option<usize>,
+    after: Option<String>,
+}
+
+/// Cursors are opaque at Meta; here they carry the offset of the next page.
+fn cursor(offset: usize) -> String {
+    format!("QVFI{}", hex::encode(offset.to_string()))
+}
+
+fn offset_of(cursor: &str) -> Option<usize> {
+    let bytes = hex::decode(cursor.strip_prefix("QVFI")?).ok()?;
+    String::from_utf8(bytes).ok()?.parse().ok()
+}
+
+async fn list_templates(
+    State(state): State<FakeState>,
+    Path((version, waba_id)): Path<(String, String)>,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    query: Result<axum::extract::Query<TemplateQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    state.record(&Method::GET, &path_of(&uri), Value::Null);
+    if !state.authorized(&headers) {
+        return unauthorized();
+    }
+    if waba_id != state.inner.cfg.waba_id {
+        return unknown_object(&waba_id, "get");
+    }
+    let Ok(axum::extract::Query(q)) = query else {
+        return meta_error(
+            StatusCode::BAD_REQUEST,
+            100,
+            None,
+            "Invalid parameter",
+            "limit must be a number",
+        );
+    };
+    let start = match q.after.as_deref().map(offset_of) {
+        None => 0,
+        Some(Some(o)) => o,
+        Some(None) => {
+            return meta_error(
+                StatusCode::BAD_REQUEST,
+                100,
+                None,
+                "Invalid parameter",
+                "invalid pagination cursor",
+            );
+        }
+    };
+    let size = q
+        .limit
+        .unwrap_or(25)
+        .clamp(1, state.inner.cfg.template_page_size.max(1));
+    let all = state.templates();
+    let page: Vec<&MessageTemplate> = all.iter().skip(start).take(size).collect();
+    let end = start + page.len();
+    let mut paging = json!({"cursors": {"before": cursor(start), "after": cursor(end)}});
+    if end < all.len() {
+        paging["next"] = json!(format!(
+            "{}/{version}/{waba_id}/message_templates?limit={size}&after={}",
+            state.inner.base_url,
+            cursor(end)
+        ));
+    }
+    axum::Json(json!({"data": page, "paging": paging})).into_response()
 }
 
 fn mark_read(v: &Value) -> Response {

@@ -11,7 +11,9 @@
 //!   message still produces an event so nothing is dropped silently.
 //! * [`send`] — outbound message model, Meta's documented limits ([`send::OutboundMessage::validate`])
 //!   and the exact request body ([`send::OutboundMessage::to_json`]).
-//! * [`client`] — an async Graph API client (send, mark-read, media) with error
+//! * [`templates`] — message templates as Meta lists them, their parameters, the `components`
+//!   a send needs and the parameter check Meta applies.
+//! * [`client`] — an async Graph API client (send, mark-read, media, templates) with error
 //!   classification ([`client::classify`]) that drives retry decisions.
 //! * [`fake`] — a real HTTP fake of the Graph API (validation, failure injection, rate
 //!   limiting, signed status webhooks) for tests and `parley demo`.
@@ -22,16 +24,19 @@ pub mod fake;
 pub mod send;
 pub mod signature;
 pub mod simulate;
+pub mod templates;
 pub mod webhook;
 
 pub use client::{
-    ErrorClass, GraphClient, GraphConfig, GraphError, MediaInfo, SendResponse, classify,
+    ErrorClass, GraphClient, GraphConfig, GraphError, MediaInfo, SendResponse, TemplateListing,
+    classify,
 };
 pub use send::{
     ListRow, ListSection, MediaKind, MediaSource, OutboundContent, OutboundMessage, ReplyButton,
     ValidationError,
 };
 pub use signature::SignatureError;
+pub use templates::{MessageTemplate, TemplateParam, TemplateStatusUpdate};
 pub use webhook::{
     DeliveryStatus, ErrorDetail, InboundEvent, InboundMessage, Media, MessageContent, Notification,
     PayloadError, StatusEvent, StatusUpdate, ValueErrorEvent, WebhookEvent, parse_notification,

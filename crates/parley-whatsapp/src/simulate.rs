@@ -266,6 +266,31 @@ pub async fn post_signed(
         .await
 }
 
+/// A `message_template_status_update` notification, as in Meta's webhook reference
+/// (`entry[].id` is the business account, not a phone number).
+pub fn template_status(
+    waba_id: &str,
+    event: &str,
+    template_id: &str,
+    name: &str,
+    language: &str,
+    reason: Option<&str>,
+) -> Value {
+    json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": waba_id, "time": 1_751_247_548, "changes": [{
+            "value": {
+                "event": event,
+                "message_template_id": template_id.parse::<u64>().map(Value::from).unwrap_or_else(|_| json!(template_id)),
+                "message_template_name": name,
+                "message_template_language": language,
+                "reason": reason.unwrap_or("NONE"),
+            },
+            "field": "message_template_status_update"
+        }]}]
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

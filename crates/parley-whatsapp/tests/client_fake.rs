@@ -114,7 +114,14 @@ fn all_send_types() -> Vec<OutboundMessage> {
         to(OutboundContent::Template {
             name: "order_update".into(),
             language: "en_US".into(),
-            components: json!([{"type": "body", "parameters": [{"type": "text", "text": "42"}]}]),
+            // A template the fake lists, filled as it expects: it refuses any other.
+            components: json!([
+                {"type": "body", "parameters": [
+                    {"type": "text", "text": "Ana"}, {"type": "text", "text": "42"},
+                    {"type": "text", "text": "Friday"}]},
+                {"type": "button", "sub_type": "url", "index": "0",
+                 "parameters": [{"type": "text", "text": "42"}]}
+            ]),
         }),
         to(OutboundContent::Reaction {
             message_id: "wamid.INBOUND".into(),
@@ -732,4 +739,122 @@ async fn unknown_paths_get_meta_errors_and_router_mounts() {
         .unwrap();
     assert_eq!(state.sent_messages()[0]["wamid"], json!(r.message_id));
     fake.shutdown();
+}
+
+#[tokio::test]
+async fn templates_are_listed_page_by_page() {
+    let (fake, client) = start(quiet_config());
+    let waba = fake.config().waba_id.clone();
+    let listing = client.list_templates(&waba).await.unwrap();
+    let expected = fake.templates();
+    assert_eq!(listing.templates, expected);
+    assert!(expected.len() > fake.config().template_page_size);
+    assert_eq!(listing.pages, 2);
+    assert!(listing.skipped.is_empty());
+    let gets: Vec<String> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("/message_templates"))
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(gets.len(), 2, "{gets:?}");
+    assert!(gets[0].starts_with(&format!(
+        "/v24.0/{waba}/message_templates?limit=100&fields="
+    )));
+    assert!(gets[1].contains("after="), "{gets:?}");
+
+    // The statuses, languages and shapes the tests rely on are all there.
+    let has = |name: &str, lang: &str, status: &str| {
+        expected
+            .iter()
+            .any(|t| t.name == name && t.language == lang && t.status == status)
+    };
+    assert!(has("order_update", "en_US", "APPROVED") && has("order_update", "es_ES", "APPROVED"));
+    assert!(has("feedback_request", "en_US", "PENDING"));
+    assert!(has("refund_processed", "pt_BR", "REJECTED"));
+    assert!(has("winter_clearance", "en_US", "PAUSED"));
+    assert!(expected.iter().any(|t| t.named()));
+    assert!(
+        expected
+            .iter()
+            .any(|t| t.header_format().as_deref() == Some("image"))
+    );
+
+    let e = client.list_templates("999").await.unwrap_err();
+    assert_eq!((e.code, e.class), (Some(100), ErrorClass::Permanent));
+    let mut cfg = fake.graph_config();
+    cfg.access_token = "wrong".into();
+    let e = GraphClient::new(cfg)
+        .list_templates(&waba)
+        .await
+        .unwrap_err();
+    assert_eq!((e.code, e.class), (Some(190), ErrorClass::Auth));
+}
+
+#[tokio::test]
+async fn template_sends_are_checked_against_the_list() {
+    let (fake, client) = start(quiet_config());
+    let send = |name: &str, lang: &str, components: Value| {
+        let client = client.clone();
+        let m = to(OutboundContent::Template {
+            name: name.into(),
+            language: lang.into(),
+            components,
+        });
+        async move { client.send(&m).await }
+    };
+    send("hello_world", "en_US", Value::Null).await.unwrap();
+    let e = send("no_such_template", "en_US", Value::Null)
+        .await
+        .unwrap_err();
+    assert_eq!((e.code, e.http_status), (Some(132001), Some(404)));
+    assert_eq!(
+        e.details.as_deref(),
+        Some("template name (no_such_template) does not exist in en_US")
+    );
+    // The name exists, the translation does not.
+    let e = send("hello_world", "de_DE", Value::Null).await.unwrap_err();
+    assert_eq!(e.code, Some(132001));
+    let e = send(
+        "feedback_request",
+        "en_US",
+        json!([{"type": "body", "parameters": [{"type": "text", "text": "Ana"}]}]),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code, Some(132001), "a pending template cannot be sent");
+    let e = send(
+        "winter_clearance",
+        "en_US",
+        json!([{"type": "body", "parameters": [{"type": "text", "text": "Ana"}]}]),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code, Some(132015));
+    let e = send(
+        "order_update",
+        "en_US",
+        json!([{"type": "body", "parameters": [{"type": "text", "text": "Ana"}]}]),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!((e.code, e.class), (Some(132000), ErrorClass::Permanent));
+    assert!(
+        e.details
+            .unwrap()
+            .contains("(1) does not match the expected number of params (3)")
+    );
+    assert_eq!(
+        fake.sent_messages().len(),
+        1,
+        "only hello_world was accepted"
+    );
+    assert!(fake.set_template_status("winter_clearance", "en_US", "APPROVED"));
+    send(
+        "winter_clearance",
+        "en_US",
+        json!([{"type": "body", "parameters": [{"type": "text", "text": "Ana"}]}]),
+    )
+    .await
+    .unwrap();
 }

@@ -61,6 +61,12 @@ pub struct CommonOpts {
     pub whatsapp_access_token: Option<String>,
     #[arg(long, env = "PARLEY_WHATSAPP_PHONE_NUMBER_ID", global = true)]
     pub whatsapp_phone_number_id: Option<String>,
+    /// WhatsApp Business Account id, whose message templates are synced.
+    #[arg(long, env = "PARLEY_WHATSAPP_WABA_ID", global = true)]
+    pub whatsapp_waba_id: Option<String>,
+    /// How often templates are synced from Meta, e.g. `15m`; `off`: only at start-up [default: 15m].
+    #[arg(long, env = "PARLEY_TEMPLATE_SYNC_INTERVAL", global = true)]
+    pub template_sync_interval: Option<String>,
     /// Graph API base URL [default: https://graph.facebook.com].
     #[arg(long, env = "PARLEY_WHATSAPP_API_BASE", global = true)]
     pub whatsapp_api_base: Option<String>,
@@ -191,6 +197,8 @@ struct FileWhatsApp {
     verify_token: Option<String>,
     access_token: Option<String>,
     phone_number_id: Option<String>,
+    waba_id: Option<String>,
+    template_sync_interval: Option<String>,
     api_base: Option<String>,
     api_version: Option<String>,
 }
@@ -336,6 +344,7 @@ impl CommonOpts {
             verify_token: pick(&self.whatsapp_verify_token, w.verify_token),
             access_token: pick(&self.whatsapp_access_token, w.access_token),
             phone_number_id: pick(&self.whatsapp_phone_number_id, w.phone_number_id),
+            waba_id: pick(&self.whatsapp_waba_id, w.waba_id),
             api_base: self
                 .whatsapp_api_base
                 .clone()
@@ -347,6 +356,21 @@ impl CommonOpts {
                 .or(w.api_version)
                 .unwrap_or(cfg.whatsapp.api_version),
         };
+        if let Some(every) = self
+            .template_sync_interval
+            .clone()
+            .or(w.template_sync_interval)
+        {
+            cfg.template_sync_interval = match every.trim() {
+                "off" | "0" => None,
+                v => Some(std::time::Duration::from_millis(
+                    v.parse::<parley_core::sla::HumanDuration>()
+                        .map_err(|e| anyhow::anyhow!("template_sync_interval: {e}"))?
+                        .as_ms()
+                        .max(60_000) as u64,
+                )),
+            };
+        }
         Ok(cfg)
     }
 }

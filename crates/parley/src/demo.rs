@@ -72,6 +72,8 @@ pub async fn run(opts: CommonOpts, seed: bool) -> anyhow::Result<()> {
     cfg.whatsapp.verify_token = "demo-verify-token".into();
     cfg.whatsapp.access_token = "demo-access-token".into();
     cfg.whatsapp.phone_number_id = "106540352242922".into();
+    // The fake lists a realistic set of templates, so the reply box's picker has some.
+    cfg.whatsapp.waba_id = fake.config().waba_id.clone();
     cfg.whatsapp.api_base = fake.state().base_url();
     let webhook_url = format!("http://{}/webhooks/whatsapp", cfg.listen);
     cfg.demo = Some(DemoConfig::new(

@@ -1,6 +1,7 @@
 // The reply box: Reply / Note tabs, Enter to send, attachments, drafts per
 // ticket, "/" for canned responses, "@" mentions and whispers in notes, the
-// duplicate-reply guard, and the template form when the 24-hour window is closed.
+// duplicate-reply guard, and the template picker: shown by itself when the
+// 24-hour window is closed, and on demand ("Template") while it is open.
 import { h } from '../util/dom.js';
 import { watch, getState } from '../store.js';
 import { sendMessage, addNote, loadCanned } from '../actions.js';
@@ -10,6 +11,7 @@ import { typing, stoppedTyping } from '../presence.js';
 import { loadDraft, saveDraft } from '../drafts.js';
 import { notify } from './toast.js';
 import { relativeFromNow, fileSize } from '../util/format.js';
+import { buildTemplatePicker } from './template-picker.js';
 
 // Component-local UI state (not shared with other views).
 const local = {
@@ -22,9 +24,11 @@ const local = {
   seenId: null, // newest message id when the conversation opened (or I last sent): the reply guard
   pending: null, // a reply the server held (someone replied since): {body, text}
   whisper: false,
+  templateOpen: false, // the agent opened the picker while the window is open
 };
 
 let els = null;
+let picker = null;
 
 export function mountComposer(root) {
   const tabReply = h('button.tab', { type: 'button', role: 'tab', id: 'tab-reply', onclick: () => setMode('reply') }, 'Reply');
@@ -55,6 +59,9 @@ export function mountComposer(root) {
   const attachBtn = h('button.btn.btn-icon', {
     type: 'button', 'aria-label': 'Attach a file', title: 'Attach a file', onclick: () => fileInput.click(),
   }, '📎');
+  const templateBtn = h('button.btn', {
+    type: 'button', title: 'Send an approved WhatsApp template', onclick: () => openTemplates(),
+  }, 'Template');
   const sendBtn = h('button.btn.btn-primary', { type: 'button', onclick: () => submit() }, 'Send');
   const whisperBox = h('input#composer-whisper', {
     type: 'checkbox', onchange: (e) => { local.whisper = e.target.checked; renderState(getState().tickets[local.ticketId]); },
@@ -69,9 +76,9 @@ export function mountComposer(root) {
   const hint = h('span.composer-hint');
   const held = h('div.held-reply', { role: 'alertdialog', 'aria-labelledby': 'held-title', hidden: true });
   const editor = h('div.composer-editor', attachment, suggest.list, textarea,
-    h('div.composer-row', attachBtn, fileInput, whisper, hint, sendBtn));
+    h('div.composer-row', attachBtn, templateBtn, fileInput, whisper, hint, sendBtn));
 
-  els = { root, tabReply, tabNote, banner, templateForm, attachment, textarea, attachBtn, sendBtn, editor, whisper, whisperBox, whisperLabel, hint, held };
+  els = { root, tabReply, tabNote, banner, templateForm, attachment, textarea, attachBtn, templateBtn, sendBtn, editor, whisper, whisperBox, whisperLabel, hint, held };
   root.replaceChildren(
     h('div.tabs', { role: 'tablist', 'aria-label': 'Compose' }, tabReply, tabNote),
     banner, held, templateForm, editor);
@@ -90,12 +97,14 @@ export function mountComposer(root) {
     root.hidden = !t;
     if (t) renderState(t);
   });
+  watch((s) => s.templatesVersion, (v) => { if (v) picker.reload(); });
 }
 
 function switchTicket(id) {
   local.ticketId = id;
   local.attachment = null;
   local.forceTemplate = false;
+  local.templateOpen = false;
   local.seenId = getState().messages[id] ? newestId(id) : null;
   local.pending = null;
   local.whisper = false;
@@ -233,9 +242,12 @@ function renderState(t) {
   } else {
     els.banner.hidden = true;
   }
-  els.templateForm.hidden = !closed;
-  els.editor.hidden = closed || ticketClosed;
+  const picking = !ticketClosed && mode === 'reply' && (closed || local.templateOpen);
+  if (picking) picker.show({ dismissable: !closed });
+  else picker.hide();
+  els.editor.hidden = picking || ticketClosed;
   els.attachBtn.hidden = mode === 'note';
+  els.templateBtn.hidden = mode === 'note';
   const me = getState().agent;
   const canWhisper = mode === 'note' && me && me.role !== 'agent' && t.assignee && t.assignee.id !== me.id;
   els.whisper.hidden = !canWhisper;
@@ -338,44 +350,40 @@ async function deliver(id, mode, body, text, { confirm = false }) {
 }
 
 function buildTemplateForm() {
-  const name = h('input#template-name', { type: 'text', required: true, autocomplete: 'off', placeholder: 'e.g. order_update' });
-  const language = h('input#template-language', { type: 'text', required: true, value: 'en_US', autocomplete: 'off' });
-  const params = h('textarea#template-params', { rows: 2, placeholder: 'One body parameter per line (optional)' });
-  const button = h('button.btn.btn-primary', { type: 'submit' }, 'Send template');
-  const form = h('form.template-form', {
-    hidden: true,
-    onsubmit: async (e) => {
-      e.preventDefault();
+  picker = buildTemplatePicker({
+    send: async (template) => {
       const id = local.ticketId;
-      const values = params.value.split('\n').map((x) => x.trim()).filter(Boolean);
-      const template = { name: name.value.trim(), language: language.value.trim() };
-      if (values.length) {
-        template.components = [{ type: 'body', parameters: values.map((text) => ({ type: 'text', text })) }];
-      }
-      button.disabled = true;
       try {
         await sendMessage(id, { template });
-        notify('Template queued.', 'info');
-        params.value = '';
+        notify('Template sent.', 'info');
+        if (local.ticketId === id && local.templateOpen) closeTemplates();
       } catch (err) {
         notify(err.message, 'error');
-      } finally {
-        button.disabled = false;
+        throw err;
       }
     },
-  },
-  h('div.template-fields',
-    h('label.field', { for: 'template-name' }, h('span', 'Template name'), name),
-    h('label.field.field-narrow', { for: 'template-language' }, h('span', 'Language'), language)),
-  h('label.field', { for: 'template-params' }, h('span', 'Body parameters'), params),
-  h('div.composer-row', h('span.composer-hint', 'Templates must be approved in WhatsApp Manager.'), button));
-  return form;
+    close: () => closeTemplates(),
+  });
+  return picker.el;
+}
+
+function openTemplates() {
+  if (local.ticketId == null) return;
+  local.templateOpen = true;
+  renderState(getState().tickets[local.ticketId]);
+  picker.focus();
+}
+
+function closeTemplates() {
+  local.templateOpen = false;
+  renderState(getState().tickets[local.ticketId]);
+  focusInput();
 }
 
 function focusInput() {
   if (!els) return;
   if (!els.editor.hidden) els.textarea.focus();
-  else els.templateForm.querySelector('input')?.focus();
+  else if (!els.templateForm.hidden) picker.focus();
 }
 
 /** Used by keyboard shortcuts: r → reply, n → note. */

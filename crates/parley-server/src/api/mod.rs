@@ -10,6 +10,7 @@ pub mod notes;
 pub mod presence;
 pub mod routing;
 pub mod search;
+pub mod templates;
 pub mod tickets;
 
 use crate::{AppState, auth, events, media, metrics, web, webhook};
@@ -31,7 +32,7 @@ use utoipa_scalar::{Scalar, Servable};
         Errors are `{\"error\":{\"code\",\"message\"}}`. Times are Unix milliseconds."),
     servers((url = "/api/v1")),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "tickets"), (name = "contacts"), (name = "agents"), (name = "routing"), (name = "canned"), (name = "csat"), (name = "bot"), (name = "media"), (name = "events"))
+    tags((name = "auth"), (name = "tickets"), (name = "contacts"), (name = "agents"), (name = "routing"), (name = "canned"), (name = "templates"), (name = "csat"), (name = "bot"), (name = "media"), (name = "events"))
 )]
 pub struct ApiDoc;
 
@@ -67,6 +68,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(canned::list, canned::create))
         .routes(routes!(canned::update, canned::delete))
         .routes(routes!(canned::fill))
+        .routes(routes!(templates::list))
+        .routes(routes!(templates::sync))
         .routes(routes!(tickets::audit))
         .routes(routes!(tickets::retry))
         .routes(routes!(contacts::list))

@@ -376,11 +376,19 @@ pub async fn messages(
     }))
 }
 
+/// A template reply. With synced templates it must be an approved one; give
+/// `parameters` (keyed as `GET /templates` lists them: `body.1`,
+/// `body.first_name`, `header`, `button.0`) and the server builds Meta's
+/// components, or give `components` as is and they are checked.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TemplateRequest {
     pub name: String,
     /// e.g. `en_US`.
     pub language: String,
+    /// The values of the template's placeholders, by key.
+    #[schema(value_type = Object)]
+    pub parameters: Option<Map<String, Value>>,
     /// Meta's `components` array, as is.
     #[schema(value_type = Object)]
     pub components: Option<Value>,
@@ -546,16 +554,11 @@ pub async fn reply(
             caption,
         )
     } else if let Some(t) = req.template {
-        shown = json!({ "name": t.name, "language": t.language, "components": t.components });
-        let text = Some(format!("Template: {}", t.name));
-        (
-            OutboundContent::Template {
-                name: t.name,
-                language: t.language,
-                components: t.components.unwrap_or(Value::Null),
-            },
-            text,
-        )
+        let prepared =
+            crate::templates::prepare(&state, t.name, t.language, t.parameters, t.components)
+                .await?;
+        shown = prepared.shown;
+        (prepared.content, prepared.text)
     } else if let Some(b) = req.buttons {
         let text = Some(b.body.clone());
         (
