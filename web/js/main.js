@@ -50,7 +50,7 @@ function showLogin() {
 
 function startApp(agent) {
   update({ agent });
-  mountShell(root, {
+  const shell = mountShell(root, {
     onSignOut: async () => {
       leave();
       try { await api.logout(); } catch { /* signing out locally is what matters */ }
@@ -65,8 +65,10 @@ function startApp(agent) {
   setInterval(() => refreshCounts(), 30_000);
   startEvents({ onUnauthorized: endSession });
 
-  // Deep links: #ticket=123 opens that conversation.
+  // Deep links: #ticket=123 opens that conversation, #reports the Reports
+  // screen (anything else is the inbox).
   const openFromHash = () => {
+    shell.showReports(location.hash === '#reports');
     const m = /^#ticket=(\d+)$/.exec(location.hash);
     if (m && Number(m[1]) !== getState().selectedId) selectTicket(Number(m[1]));
   };

@@ -12,6 +12,7 @@ import { mountAlertBell } from './alert-bell.js';
 import { mountEscalateDialog } from './escalate-dialog.js';
 import { mountTransferDialog } from './transfer-dialog.js';
 import { mountSearch } from './search.js';
+import { mountReports } from './reports.js';
 
 const CONNECTION_LABELS = { live: 'Live', connecting: 'Connecting…', offline: 'Offline, reconnecting…' };
 
@@ -25,6 +26,8 @@ export function mountShell(root, { onSignOut }) {
     type: 'button', 'aria-label': 'Views and filters', 'aria-controls': 'sidebar',
     onclick: () => setUi({ navOpen: !document.body.classList.contains('nav-open') }),
   }, '☰');
+  // Supervisors and admins only; the server refuses agents anyway.
+  const reportsLink = h('a.btn.btn-small.reports-link', { href: '#reports', hidden: true }, 'Reports');
   const top = h('header.topbar',
     navToggle,
     h('span.brand', h('span.logo', { 'aria-hidden': 'true' }, 'P'), 'Parley'),
@@ -34,6 +37,7 @@ export function mountShell(root, { onSignOut }) {
     status,
     who,
     bell,
+    reportsLink,
     h('button.btn.btn-icon.help-btn', { type: 'button', 'aria-label': 'Keyboard shortcuts', title: 'Keyboard shortcuts (?)', onclick: () => setUi({ helpOpen: true }) }, '?'),
     h('button.btn.btn-small', { type: 'button', onclick: onSignOut }, 'Sign out'));
 
@@ -42,7 +46,9 @@ export function mountShell(root, { onSignOut }) {
   const conversation = h('main.conversation-pane', { 'aria-labelledby': 'conv-title' });
   const contact = h('aside.contact-pane#contact-pane', { 'aria-labelledby': 'contact-title' });
   const scrim = h('div.scrim', { onclick: () => setUi({ navOpen: false, contactOpen: false }) });
-  root.replaceChildren(top, h('div.layout', sidebar, list, conversation, contact, scrim));
+  const reports = h('main.reports-pane#reports', { 'aria-labelledby': 'reports-title', hidden: true });
+  root.replaceChildren(top, h('div.layout', sidebar, list, conversation, contact, scrim), reports);
+  const reportsView = mountReports(reports);
 
   mountSearch(search);
   mountSidebar(sidebar);
@@ -62,7 +68,10 @@ export function mountShell(root, { onSignOut }) {
       conn.title = CONNECTION_LABELS[c] || c;
       conn.dataset.state = c;
     }),
-    watch((s) => s.agent, (a) => { who.textContent = a ? `${a.name} (${a.role})` : ''; }),
+    watch((s) => s.agent, (a) => {
+      who.textContent = a ? `${a.name} (${a.role})` : '';
+      reportsLink.hidden = !(a && (a.role === 'supervisor' || a.role === 'admin'));
+    }),
     watch((s) => s.ui, (ui) => {
       const b = document.body.classList;
       b.toggle('pane-conversation', ui.pane === 'conversation');
@@ -70,5 +79,17 @@ export function mountShell(root, { onSignOut }) {
       b.toggle('nav-open', ui.navOpen);
     }),
   ];
-  return () => { unsubs.forEach((u) => u()); removeHelp(); };
+  /** Shows the Reports screen instead of the inbox panes (the #reports route). */
+  function showReports(on) {
+    const was = !reports.hidden;
+    reports.hidden = !on;
+    document.body.classList.toggle('reports-open', on);
+    if (on) reportsLink.setAttribute('aria-current', 'page'); else reportsLink.removeAttribute('aria-current');
+    if (on && !was) {
+      reportsView.load();
+      document.getElementById('reports-title')?.focus();
+    }
+  }
+  const dispose = () => { unsubs.forEach((u) => u()); removeHelp(); };
+  return { dispose, showReports };
 }
