@@ -27,7 +27,8 @@ export function mountShell(root, { onSignOut }) {
     onclick: () => setUi({ navOpen: !document.body.classList.contains('nav-open') }),
   }, '☰');
   // Supervisors and admins only; the server refuses agents anyway.
-  const reportsLink = h('a.btn.btn-small.reports-link', { href: '#reports', hidden: true }, 'Reports');
+  const reportsLink = h('a.btn.btn-small.reports-link', { href: '#reports', hidden: true, title: 'Reports' },
+    h('span.reports-icon', { 'aria-hidden': 'true' }, '📊'), h('span.reports-text', 'Reports'));
   const top = h('header.topbar',
     navToggle,
     h('span.brand', h('span.logo', { 'aria-hidden': 'true' }, 'P'), 'Parley'),
