@@ -114,6 +114,12 @@ export const api = {
     form.append('file', file, file.name);
     return request('POST', '/media', { form });
   },
+  /** Supervisors: the quality table ({from, to, group_by, period, tz}), volume heatmap, backlog. */
+  reportQuality: (query) => request('GET', '/reports/quality', { query }),
+  reportCsv: (query) => request('GET', '/reports/quality.csv', { query, raw: true }),
+  reportVolume: (query) => request('GET', '/reports/volume', { query }),
+  reportBacklog: () => request('GET', '/reports/backlog'),
+
   /** Returns the raw Response so the caller can take a Blob. */
   mediaResponse: (url) => request('GET', url.replace(/^\/api\/v1/, ''), { raw: true }),
 };

@@ -1,12 +1,13 @@
 // The inbox's top-level screens and their addresses: #ticket=N (and no hash)
-// is the inbox, #floor the supervisor's floor, #settings/<section> the admin
-// screens. Screens other than the inbox mount the first time they are shown
+// is the inbox, #floor the supervisor's floor, #reports the quality reports,
+// #settings/<section> the admin screens. Screens other than the inbox mount the first time they are shown
 // and stay mounted (their live state keeps up while hidden).
 const RANK = { agent: 0, supervisor: 1, admin: 2 };
 
 export const SCREENS = [
   { id: 'inbox', label: 'Inbox', role: 'agent' },
   { id: 'floor', label: 'Floor', role: 'supervisor' },
+  { id: 'reports', label: 'Reports', role: 'supervisor' },
   { id: 'settings', label: 'Settings', role: 'admin' },
 ];
 
@@ -16,7 +17,7 @@ export function canSee(agent, screen) {
 
 /** "#settings/routing" → {screen: 'settings', section: 'routing'}; anything else → inbox. */
 export function parseHash(hash) {
-  const m = /^#(floor|settings)(?:\/([a-z-]+))?$/.exec(hash || '');
+  const m = /^#(floor|reports|settings)(?:\/([a-z-]+))?$/.exec(hash || '');
   if (!m) return { screen: 'inbox', section: null };
   return { screen: m[1], section: m[2] || null };
 }

@@ -14,6 +14,7 @@ pub mod language;
 pub mod lifecycle;
 pub mod placeholders;
 pub mod priority;
+pub mod quality;
 pub mod retry;
 pub mod role;
 pub mod routing;

@@ -25,6 +25,9 @@ const FILE_TIMEOUT: Duration = Duration::from_secs(240);
 const FIXED_CLOCK_FILES: &[&str] = &["screens.e2e.mjs", "templates.e2e.mjs"];
 /// 2026-03-02 09:41:00 UTC.
 const FIXED_START_MS: i64 = 1_772_444_460_000;
+/// Files whose server starts over `harness::seed_report_history`, its clock
+/// running from `harness::REPORT_NOW` (the page on the same clock).
+const SEEDED_REPORT_FILES: &[&str] = &["reports.e2e.mjs"];
 
 /// The wall clock shifted by a fixed amount: time runs, from a chosen start.
 struct ShiftedClock(i64);
@@ -106,13 +109,23 @@ async fn browser_end_to_end_tests_pass() {
     let mut failures = Vec::new();
     for file in &files {
         let started = Instant::now();
-        let fixed = FIXED_CLOCK_FILES.contains(&file.as_str());
-        let offset = FIXED_START_MS - SystemClock.now_ms();
+        let seeded = SEEDED_REPORT_FILES.contains(&file.as_str());
+        let fixed = seeded || FIXED_CLOCK_FILES.contains(&file.as_str());
+        let start = if seeded {
+            harness::REPORT_NOW
+        } else {
+            FIXED_START_MS
+        };
+        let offset = start - SystemClock.now_ms();
         let clock: Option<Arc<dyn Clock>> = fixed.then(|| {
             let c: Arc<dyn Clock> = Arc::new(ShiftedClock(offset));
             c
         });
-        let mut h = Harness::start_with(|_| {}, clock).await;
+        let dir = tempfile::tempdir().unwrap();
+        if seeded {
+            harness::seed_report_history(dir.path()).await;
+        }
+        let mut h = Harness::start_in(dir, |_| {}, clock).await;
         let mut cmd = tokio::process::Command::new("node");
         cmd.arg("--test")
             .arg("--test-reporter=tap")

@@ -323,3 +323,237 @@ where
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// Reports' known history: Monday 2026-03-02 (UTC) of a small desk, written
+/// through the store's own write paths into `dir` before a server starts
+/// there (so no worker races it). Start the server at [`REPORT_NOW`] and
+/// nothing more falls due. Figures for that day, worked out by hand (and
+/// checked the same way on both backends in parley-store's tests/reports.rs):
+///
+/// | ticket | who | created | first reply | resolved | |
+/// |---|---|---|---|---|---|
+/// | t1 | Ann | 09:00 | 09:10 | 09:20 | label billing, rated 5 |
+/// | t2 | Ann | 10:00 | 12:00 (breached 11:00) | 13:00 | billing, refund, rated 3 |
+/// | t3 | Ben | 11:00 | 11:05 | 11:30, reopened 11:40, Ann replies, 12:00 | survey unanswered |
+/// | t4 | Ben | 12:00 | none (high: breached 12:15) | open | |
+/// | t5 | bot | 09:30 | | deflected 09:31 | survey unanswered |
+/// | t6 | bot, then Ann | 09:40 | 09:51 (handed off 09:41) | open | |
+///
+/// First-response SLA 3/5 = 60% (red), resolution SLA 3/3 = 100% (green),
+/// FCR 2/3 = 66.7% (amber), deflection 1/2 = 50% (amber), average resolution
+/// 260 min / 3 = 86.7 min (amber), CSAT 1/2 = 50% (red), response rate 2/4
+/// = 50% (green), first response median 10 min, p90 2 h.
+pub async fn seed_report_history(dir: &std::path::Path) {
+    use parley_core::{Priority, TicketStatus};
+    use parley_store::*;
+    let store = Store::open_sqlite(dir, SqliteSync::Normal).await.unwrap();
+    let t0 = REPORT_DAY;
+    let at = |hh: i64, mm: i64| t0 + hh * 3_600_000 + mm * 60_000;
+    let draft = |text: &str| ReplyDraft {
+        kind: "text".into(),
+        text: Some(text.into()),
+        content: json!({}),
+        payload: json!({"type": "text", "text": {"body": text}}),
+        media_id: None,
+        requires_window: true,
+        reply_to_wamid: None,
+    };
+    let survey = draft("survey");
+    store.set_csat_settings(CsatSettings {
+        enabled: true,
+        delay_ms: 10 * 60_000,
+        resurvey_after_ms: 86_400_000,
+        comment_window_ms: 86_400_000,
+        survey: Some(Arc::new(move |_| survey.clone())),
+        follow_up: Some(draft("How can we improve?")),
+        thanks: Some(draft("Thanks!")),
+    });
+    let message = |from: &str, n: u32, now: i64| InboundMessage {
+        phone_number_id: PNID.into(),
+        wa_message_id: format!("wamid.seed.{from}.{n}"),
+        from_wa_id: Some(from.into()),
+        profile_name: Some(format!("Customer {from}")),
+        kind: "text".into(),
+        text: Some("Hello, my order is late".into()),
+        preview: "Hello, my order is late".into(),
+        content: json!({"body": "Hello, my order is late"}),
+        raw: json!({}),
+        sent_at_ms: now,
+        reopens: true,
+        ..Default::default()
+    };
+    let write = async |from: &str, n: u32, now: i64| -> i64 {
+        let out = store
+            .apply_webhook(
+                None,
+                vec![IngestItem::Message(Box::new(message(from, n, now)))],
+                now,
+            )
+            .await
+            .unwrap();
+        store.refresh_dirty_slas(100, now).await.unwrap();
+        match &out[0] {
+            IngestOutcome::Message { ticket_id, .. } => *ticket_id,
+            other => panic!("{other:?}"),
+        }
+    };
+    let new_agent = async |email: &str, name: &str| {
+        store
+            .create_agent(
+                &NewAgent {
+                    email: email.into(),
+                    name: name.into(),
+                    role: parley_core::Role::Agent,
+                    password_hash: "x".into(),
+                },
+                t0,
+            )
+            .await
+            .unwrap()
+            .id
+    };
+    let ann = new_agent("ann@e2e.test", "Ann").await;
+    let ben = new_agent("ben@e2e.test", "Ben").await;
+    let team = store.create_team("Support", t0).await.unwrap().id;
+    // As the router decides: a team and an agent, on the timeline.
+    let route = async |ticket: i64, agent: i64, now: i64| {
+        store
+            .apply_routing(
+                &[RoutingOutcome {
+                    ticket_id: ticket,
+                    team_id: Some(team),
+                    assignee_id: Some(agent),
+                    queued: false,
+                    strategy: Some("load_balanced".into()),
+                    priority: None,
+                    labels: vec![],
+                    issue_type: None,
+                    language: None,
+                    bot_only: false,
+                    auto_reply: None,
+                    detail: json!({"explanation": "seeded history"}),
+                }],
+                now,
+            )
+            .await
+            .unwrap();
+    };
+    let patch = async |ticket: i64, actor: i64, p: TicketPatch, now: i64| {
+        store.update_ticket(ticket, actor, &p, now).await.unwrap();
+    };
+    let resolved = || TicketPatch {
+        status: Some(TicketStatus::Resolved),
+        ..Default::default()
+    };
+    let labels = |l: &[&str]| TicketPatch {
+        labels: Some(l.iter().map(|s| s.to_string()).collect()),
+        ..Default::default()
+    };
+    let reply = async |ticket: i64, agent: i64, now: i64| {
+        store
+            .create_reply(ticket, agent, draft("On it"), now)
+            .await
+            .unwrap();
+    };
+    let bot_turn = async |end: BotEnd, now: i64| {
+        let m = store.pending_bot_messages(10).await.unwrap().remove(0);
+        store
+            .commit_bot_turn(
+                BotTurnWrite {
+                    message_id: m.message_id,
+                    ticket_id: m.ticket_id,
+                    session: json!({}),
+                    outcome: "answer".into(),
+                    intent: Some("order_tracking".into()),
+                    analysis: json!({}),
+                    replies: vec![draft("Your order ships today")],
+                    end: Some(end),
+                    idle: None,
+                },
+                now,
+            )
+            .await
+            .unwrap();
+    };
+
+    let t1 = write("4930001", 1, at(9, 0)).await;
+    route(t1, ann, at(9, 1)).await;
+    reply(t1, ann, at(9, 10)).await;
+    patch(t1, ann, labels(&["billing"]), at(9, 11)).await;
+    patch(t1, ann, resolved(), at(9, 20)).await;
+
+    store.set_bot_enabled(true);
+    write("4930005", 1, at(9, 30)).await;
+    bot_turn(BotEnd::Resolve, at(9, 31)).await;
+    let t6 = write("4930006", 1, at(9, 40)).await;
+    bot_turn(
+        BotEnd::Handoff {
+            reason: "customer_request".into(),
+        },
+        at(9, 41),
+    )
+    .await;
+    store.set_bot_enabled(false);
+    route(t6, ann, at(9, 45)).await;
+    reply(t6, ann, at(9, 51)).await;
+
+    let t2 = write("4930002", 1, at(10, 0)).await;
+    route(t2, ann, at(10, 1)).await;
+    patch(t2, ann, labels(&["billing", "refund"]), at(10, 2)).await;
+    store.fire_due_timers(at(11, 0), 100, false).await.unwrap();
+
+    let t3 = write("4930003", 1, at(11, 0)).await;
+    route(t3, ben, at(11, 1)).await;
+    reply(t3, ben, at(11, 5)).await;
+    patch(t3, ben, resolved(), at(11, 30)).await;
+    write("4930003", 2, at(11, 40)).await;
+    reply(t3, ann, at(11, 50)).await;
+    patch(t3, ben, resolved(), at(12, 0)).await;
+
+    let t4 = write("4930004", 1, at(12, 0)).await;
+    route(t4, ben, at(12, 1)).await;
+    let high = TicketPatch {
+        priority: Some(Priority::High),
+        ..Default::default()
+    };
+    patch(t4, ben, high, at(12, 2)).await;
+    reply(t2, ann, at(12, 0)).await;
+    patch(t2, ann, resolved(), at(13, 0)).await;
+    store.fire_due_timers(at(13, 30), 100, false).await.unwrap();
+
+    store.fire_due_csat(at(14, 0), 100).await.unwrap();
+    for (ticket, from, rating, now) in
+        [(t1, "4930001", 5, at(14, 5)), (t2, "4930002", 3, at(14, 6))]
+    {
+        let (survey,): (i64,) = sqlx::query_as("SELECT id FROM csat_surveys WHERE ticket_id = $1")
+            .bind(ticket)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        let mut m = message(from, 9, now);
+        m.kind = "interactive".into();
+        m.content = json!({"type": "list_reply",
+            "list_reply": {"id": format!("csat:{survey}:{rating}"), "title": "stars"}});
+        store
+            .apply_webhook(None, vec![IngestItem::Message(Box::new(m))], now)
+            .await
+            .unwrap();
+    }
+    // The survey and thanks messages were "sent" long ago.
+    loop {
+        let due = store.due_outbox(at(14, 10), 100).await.unwrap();
+        if due.is_empty() {
+            break;
+        }
+        for row in due {
+            let wamid = format!("wamid.seed.out.{}", row.message_id);
+            store.outbox_sent(&row, &wamid, at(14, 10)).await.unwrap();
+        }
+    }
+    store.close().await;
+}
+
+/// Monday 2026-03-02 00:00 UTC: the day [`seed_report_history`] fills.
+pub const REPORT_DAY: i64 = 1_772_409_600_000;
+/// 14:10 that day: when a server over that history should start.
+pub const REPORT_NOW: i64 = REPORT_DAY + 14 * 3_600_000 + 10 * 60_000;

@@ -21,6 +21,7 @@ mod models;
 mod notes;
 mod notify;
 mod outbox;
+mod reports;
 mod routing;
 mod search;
 mod seed;
@@ -51,6 +52,10 @@ pub use models::*;
 pub use notes::{Mention, NewNote, NoteAdded, Viewer};
 pub use notify::PendingNotification;
 pub use outbox::{OutboxRow, ReplyDraft};
+pub use reports::{
+    BACKLOG_AGES, Backlog, BacklogCell, GroupBy, MetricValue, ReportQuery, ReportRow, SeriesPoint,
+    Volume,
+};
 pub use routing::{PastTicket, QueuedTicket, RoutingCandidate, RoutingOutcome};
 pub use search::{SearchHit, search_terms};
 pub use seed::{SeedBurst, SeedTickets, Seeded, TimerRow};

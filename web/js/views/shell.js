@@ -15,9 +15,11 @@ import { mountSearch } from './search.js';
 import { SCREENS, canSee } from '../screens.js';
 import { mountFloor } from './floor.js';
 import { mountSettings } from './settings.js';
+import { mountReports } from './reports.js';
 
-// Screens other than the inbox, mounted the first time they are opened.
-const MOUNT = { floor: mountFloor, settings: mountSettings };
+// Screens other than the inbox, mounted the first time they are opened; a
+// screen whose mount returns {load} is reloaded each time it is shown.
+const MOUNT = { floor: mountFloor, settings: mountSettings, reports: mountReports };
 
 const CONNECTION_LABELS = { live: 'Live', connecting: 'Connecting…', offline: 'Offline, reconnecting…' };
 
@@ -55,6 +57,7 @@ export function mountShell(root, { onSignOut }) {
   const screens = h('div.screen-host', h('a.screen-back', { href: '#' }, '← Inbox'));
   root.replaceChildren(top, layout, screens);
   const mounted = {};
+  const views = {};
 
   mountSearch(search);
   mountSidebar(sidebar);
@@ -96,12 +99,15 @@ export function mountShell(root, { onSignOut }) {
       layout.hidden = allowed !== 'inbox';
       screens.hidden = allowed === 'inbox';
       document.body.dataset.screen = allowed;
-      if (allowed !== 'inbox' && !mounted[allowed]) {
-        mounted[allowed] = h(`section.screen.screen-${allowed}`, { 'aria-label': def.label });
+      const fresh = allowed !== 'inbox' && !mounted[allowed];
+      if (fresh) {
+        mounted[allowed] = h(`section.screen.screen-${allowed}#${allowed}`, { 'aria-label': def.label });
         screens.append(mounted[allowed]);
-        MOUNT[allowed](mounted[allowed]);
+        views[allowed] = MOUNT[allowed](mounted[allowed]);
       }
+      const wasHidden = mounted[allowed]?.hidden;
       for (const [id, el] of Object.entries(mounted)) el.hidden = id !== allowed;
+      if (allowed !== 'inbox' && (fresh || wasHidden) && views[allowed]?.load) views[allowed].load();
     }),
     watch((s) => s.ui, (ui) => {
       const b = document.body.classList;

@@ -8,6 +8,7 @@ pub mod contacts;
 pub mod csat;
 pub mod notes;
 pub mod presence;
+pub mod reports;
 pub mod routing;
 pub mod search;
 pub mod templates;
@@ -32,7 +33,7 @@ use utoipa_scalar::{Scalar, Servable};
         Errors are `{\"error\":{\"code\",\"message\"}}`. Times are Unix milliseconds."),
     servers((url = "/api/v1")),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "tickets"), (name = "contacts"), (name = "agents"), (name = "routing"), (name = "canned"), (name = "templates"), (name = "csat"), (name = "bot"), (name = "media"), (name = "events"))
+    tags((name = "auth"), (name = "tickets"), (name = "contacts"), (name = "agents"), (name = "routing"), (name = "canned"), (name = "templates"), (name = "csat"), (name = "bot"), (name = "reports"), (name = "media"), (name = "events"))
 )]
 pub struct ApiDoc;
 
@@ -90,6 +91,10 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(bot::status))
         .routes(routes!(bot::deflection))
         .routes(routes!(bot::session))
+        .routes(routes!(reports::quality))
+        .routes(routes!(reports::quality_csv))
+        .routes(routes!(reports::volume))
+        .routes(routes!(reports::backlog))
         .routes(routes!(media::upload))
         .routes(routes!(media::serve))
         .routes(routes!(events::stream))
