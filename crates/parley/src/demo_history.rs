@@ -258,7 +258,7 @@ pub async fn seed(
     teams: &HashMap<String, i64>,
     now: i64,
 ) -> anyhow::Result<Seeded> {
-    let mut rng = Rng(0x5EED_0F_DE5C);
+    let mut rng = Rng(0x005E_ED0F_DE5C);
     let agent = |email: &str| agents.get(email).copied();
     let admin = agent(crate::demo::DEMO_EMAIL).context("the demo admin exists")?;
     let contacts: Vec<(String, String)> = (0..1000)
@@ -359,7 +359,10 @@ pub async fn seed(
         match step {
             Step::Arrive | Step::Reopen | Step::CustomerReply(_) => {
                 let text = match step {
-                    Step::Arrive => fill(*rng.pick(topic.asks)),
+                    Step::Arrive => {
+                        let ask: &&str = rng.pick(topic.asks);
+                        fill(ask)
+                    }
                     Step::Reopen => "Hi again, it still isn't sorted, can you check?".to_string(),
                     Step::CustomerReply(k) => fill(topic.follow_ups[k % topic.follow_ups.len()]),
                     _ => unreachable!(),
@@ -404,7 +407,8 @@ pub async fn seed(
                     continue;
                 };
                 let text = if k == 0 {
-                    fill(*rng.pick(topic.answers))
+                    let answer: &&str = rng.pick(topic.answers);
+                    fill(answer)
                 } else {
                     fill(topic.closings[k % topic.closings.len()])
                 };
