@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launch, newPage, signIn, waitLive, customerText, newPhone, eventually, assertNoErrors,
-  api, login, ticketFor, screenshot, BASE, ADMIN, AGENT,
+  api, login, ticketFor, screenshot, useServerClock, BASE, ADMIN, AGENT,
 } from './lib.mjs';
 
 let browser;
@@ -29,6 +29,7 @@ test('the floor shows conversations by agent, and a drag moves one', async () =>
   await api(adminToken, 'PATCH', `/tickets/${ticket.id}`, { assignee_id: null });
   const ada = await newPage(browser);
   try {
+    await useServerClock(ada.page); // the same times in the screenshot every run
     await signIn(ada.page, ADMIN);
     await waitLive(ada.page);
     await ada.page.getByRole('link', { name: 'Floor' }).click();

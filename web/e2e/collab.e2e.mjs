@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launch, newPage, signIn, waitLive, ticketRow, customerText, newPhone, eventually, assertNoErrors,
-  api, login, ticketFor, screenshot, ADMIN, AGENT,
+  api, login, ticketFor, screenshot, useServerClock, ADMIN, AGENT,
 } from './lib.mjs';
 
 let browser;
@@ -24,6 +24,9 @@ async function twoAgentsOn(name, text) {
   const ticket = await ticketFor(adminToken, from);
   const ada = await newPage(browser);
   const alan = await newPage(browser);
+  // On the server's (fixed) clock, so the screenshots show the same times every run.
+  await useServerClock(ada.page);
+  await useServerClock(alan.page);
   await signIn(ada.page, ADMIN);
   await signIn(alan.page, AGENT);
   for (const p of [ada.page, alan.page]) {
@@ -119,6 +122,7 @@ test('a canned response is inserted with "/", filled for the ticket and editable
   const ticket = await ticketFor(adminToken, from);
   const alan = await newPage(browser);
   try {
+    await useServerClock(alan.page);
     await signIn(alan.page, AGENT);
     await alan.page.goto(`${alan.page.url().split('#')[0]}#ticket=${ticket.id}`);
     await alan.page.locator('#conv-title', { hasText: 'Carla Canned' }).waitFor();

@@ -22,7 +22,12 @@ const FILE_TIMEOUT: Duration = Duration::from_secs(240);
 /// The files with screenshots run on a server clock that starts at a fixed instant
 /// (and the page on the same clock), so the committed screenshots show the
 /// same times and only change when the UI does.
-const FIXED_CLOCK_FILES: &[&str] = &["screens.e2e.mjs", "templates.e2e.mjs"];
+const FIXED_CLOCK_FILES: &[&str] = &[
+    "screens.e2e.mjs",
+    "templates.e2e.mjs",
+    "collab.e2e.mjs",
+    "admin.e2e.mjs",
+];
 /// 2026-03-02 09:41:00 UTC.
 const FIXED_START_MS: i64 = 1_772_444_460_000;
 /// Files whose server starts over `harness::seed_report_history`, its clock
