@@ -32,7 +32,7 @@ const FIXED_CLOCK_FILES: &[&str] = &[
 const FIXED_START_MS: i64 = 1_772_444_460_000;
 /// Files whose server starts over `harness::seed_report_history`, its clock
 /// running from `harness::REPORT_NOW` (the page on the same clock).
-const SEEDED_REPORT_FILES: &[&str] = &["reports.e2e.mjs"];
+const SEEDED_REPORT_FILES: &[&str] = &["reports.e2e.mjs", "a11y.e2e.mjs"];
 
 /// The wall clock shifted by a fixed amount: time runs, from a chosen start.
 struct ShiftedClock(i64);

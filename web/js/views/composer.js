@@ -48,7 +48,10 @@ export function mountComposer(root) {
         e.preventDefault();
         submit();
       } else if (e.key === 'Escape') {
-        textarea.blur();
+        // To the conversation, not the page's body, so the next Tab or shortcut starts there.
+        const timeline = document.querySelector('.timeline-scroll');
+        if (timeline) timeline.focus();
+        else textarea.blur();
       }
     },
   });

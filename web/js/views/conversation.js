@@ -18,7 +18,8 @@ export function mountConversation(root) {
   const title = h('h2.conv-title', { id: 'conv-title' });
   const sub = h('p.conv-sub');
   // Routing facts and the SLA countdown: the second line of the header.
-  const meta = h('p.conv-meta');
+  // Focusable: on a phone it scrolls sideways, and keyboard users must reach that too.
+  const meta = h('p.conv-meta', { tabindex: '0', role: 'group', 'aria-label': 'Ticket details' });
   // Who else has this conversation open, and who is typing: live.
   const presence = h('p.conv-presence', { 'aria-live': 'polite', hidden: true });
   const contactBtn = h('button.btn.btn-small.contact-toggle', {

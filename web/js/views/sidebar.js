@@ -29,9 +29,11 @@ export function mountSidebar(root) {
         h(`button.view-btn${v.team ? '.view-team' : ''}`, {
           type: 'button',
           'aria-current': v.id === s.view ? 'page' : null,
-          'aria-label': n ? `${v.label}, ${n} open` : v.label,
           onclick: () => setView(v.id),
-        }, h('span.view-name', v.label), n ? h('span.view-count', { 'aria-hidden': 'true' }, n) : null));
+        }, h('span.view-name', v.label),
+        // The name is the visible text ("Mine 3") and a word for screen readers, so
+        // voice control users can say what they see.
+        ...(n ? [' ', h('span.view-count', n), h('span.sr-only', ' open')] : [])));
     }));
   });
 

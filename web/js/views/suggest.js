@@ -39,7 +39,6 @@ export function attachSuggest(textarea, { items, pick, options }) {
     shown = [];
     trigger = null;
     textarea.removeAttribute('aria-activedescendant');
-    textarea.setAttribute('aria-expanded', 'false');
   }
 
   function render() {
@@ -52,7 +51,8 @@ export function attachSuggest(textarea, { items, pick, options }) {
         ? 'No canned response matches.' : 'No agent matches.'));
     }
     list.hidden = false;
-    textarea.setAttribute('aria-expanded', 'true');
+    // No aria-expanded: a textarea is a textbox, which does not support it (a combobox
+    // cannot be multi-line); the active option is announced through aria-activedescendant.
     if (shown.length) textarea.setAttribute('aria-activedescendant', `suggest-${active}`);
   }
 

@@ -188,7 +188,8 @@ export function buildTemplatePicker({ send, close }) {
     const sendBtn = h('button.btn.btn-primary', { type: 'submit', disabled: st.sending }, 'Send template');
     detail.replaceChildren(
       h('div.template-detail-head',
-        h('button.btn.btn-link', { type: 'button', onclick: back, 'aria-label': 'Back to the template list' }, '← Templates'),
+        h('button.btn.btn-link', { type: 'button', onclick: back },
+          h('span', { 'aria-hidden': 'true' }, '← '), 'Templates', h('span.sr-only', ', back to the list')),
         h('strong', t.name), h('span.template-meta', `${t.language} · ${t.category.toLowerCase()}`)),
       preview(t),
       fields.length ? h('div.template-params', ...fields) : h('p.template-empty', 'This template has no parameters.'),
