@@ -205,6 +205,18 @@ impl Store {
         })
     }
 
+    /// Whether the database has any table yet (tools that need an empty one ask).
+    pub async fn has_tables(&self) -> Result<bool> {
+        let sql = match self.backend {
+            Backend::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'",
+            Backend::Postgres => {
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+            }
+        };
+        let n: i64 = sqlx::query_scalar(sql).fetch_one(&self.pool).await?;
+        Ok(n > 0)
+    }
+
     /// Runs one statement as is (schema setup in tests and tools).
     pub async fn execute_raw(&self, sql: &str) -> Result<()> {
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))

@@ -176,3 +176,45 @@ async fn batched_index_survives_edits_on_both_sides_of_the_watermark() {
         .expect("the FTS5 index matches its content");
     db.finish().await;
 }
+
+// Rare words in old messages, behind more than PostgreSQL's recent window
+// (10,000 ids) of other messages: found all the same, newest first, and a page
+// that starts in the window and ends before it continues in order.
+both_backends!(rare_words_far_back, |store: Store| async move {
+    let (_, m1) = say(&store, 1, "999001", "the quokka ate my parcel").await;
+    let (_, m2) = say(&store, 2, "999002", "is a quokka covered by the warranty").await;
+    let agent = store
+        .create_agent(
+            &NewAgent {
+                email: "seed@s.test".into(),
+                name: "Seed".into(),
+                role: Role::Agent,
+                password_hash: "x".into(),
+            },
+            T0,
+        )
+        .await
+        .unwrap();
+    let team = store.create_team("L1", T0).await.unwrap();
+    let seeded = store
+        .seed_inbox(&SeedInbox {
+            tickets: 5_200,
+            open: 100,
+            now: T0 + 10,
+            span_ms: 86_400_000,
+            agents: vec![agent.id],
+            teams: vec![team.id],
+            labels: vec!["bug".into(), "vip".into(), "refund".into()],
+            chunk: 2_000,
+        })
+        .await
+        .unwrap();
+    assert!(seeded.messages > 10_000, "{}", seeded.messages);
+    let (_, m3) = say(&store, 3, "999003", "quokka again, a third time").await;
+    assert!(m3 - m2 > 10_000, "the old ones are outside the window");
+    // Pages of 2: [m3 (window), m2 (index)], then [m1].
+    assert_eq!(found(&store, "quokka").await, vec![m3, m2, m1]);
+    assert_eq!(found(&store, "quok").await, vec![m3, m2, m1], "a prefix");
+    assert_eq!(found(&store, "quokka parcel").await, vec![m1]);
+    assert!(found(&store, "zebra").await.is_empty());
+});

@@ -32,6 +32,8 @@ pub struct Sizes {
     pub requests: usize,
     pub clients: usize,
     pub keep_dir: Option<PathBuf>,
+    /// PostgreSQL instead of the data dir's SQLite (an empty database).
+    pub database_url: Option<String>,
 }
 
 const SUPERVISOR: &str = "bench-supervisor@bench.parley";
@@ -83,8 +85,13 @@ pub async fn run(sizes: Sizes) -> anyhow::Result<()> {
         "--open must be at most --tickets; --agents and --teams at least 1"
     );
     let (dir, _tmp) = server::data_dir(sizes.keep_dir.as_deref())?;
+    let backend = if sizes.database_url.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
     println!(
-        "parley bench inbox: SQLite, {} tickets ({} open), {} agents, {} teams; {} sequential \
+        "parley bench inbox: {backend}, {} tickets ({} open), {} agents, {} teams; {} sequential \
          requests per case, then {} concurrent clients; data in {}",
         sizes.tickets,
         sizes.open,
@@ -96,7 +103,20 @@ pub async fn run(sizes: Sizes) -> anyhow::Result<()> {
     );
 
     // 1. The store.
-    let store = Store::open_sqlite(&dir, SqliteSync::Normal).await?;
+    let store = match &sizes.database_url {
+        Some(url) => {
+            // Seeding appends to whatever is there, and the figures would mean nothing.
+            let empty = Store::connect_unmigrated(url).await?;
+            anyhow::ensure!(
+                !empty.has_tables().await?,
+                "--database-url names a database with tables in it: the benchmark seeds its own \
+                 (create an empty one, e.g. createdb parley_bench)"
+            );
+            drop(empty);
+            Store::connect(url).await?
+        }
+        None => Store::open_sqlite(&dir, SqliteSync::Normal).await?,
+    };
     let hash = parley_server::auth::hash_password(PASSWORD).map_err(|e| anyhow::anyhow!(e))?;
     let new_agent = |email: String, name: String, role| NewAgent {
         email,
@@ -221,7 +241,8 @@ pub async fn run(sizes: Sizes) -> anyhow::Result<()> {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(sizes.clients.max(1))
         .build()?;
-    let mut srv = server::spawn(&dir, "server.log", &client).await?;
+    let mut srv =
+        server::spawn_on(&dir, sizes.database_url.as_deref(), "server.log", &client).await?;
     println!(
         "server (pid {}) ready {:.1} s after start",
         srv.pid,

@@ -51,7 +51,7 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
-    /// The inbox's list API on a large SQLite store: every view, sort and
+    /// The inbox's list API on a large store (SQLite, or `--database-url`): every view, sort and
     /// filter, deep pages and the view counts, against `GET /me`.
     Inbox {
         #[arg(long, default_value_t = 1_000_000)]
@@ -72,6 +72,10 @@ pub enum BenchCommand {
         /// Keep the seeded database here (created if missing; must be empty).
         #[arg(long)]
         keep_dir: Option<std::path::PathBuf>,
+        /// Run on PostgreSQL: the URL of an empty database (the bench seeds it
+        /// and leaves it; drop it afterwards). Default: SQLite in the data dir.
+        #[arg(long)]
+        database_url: Option<String>,
     },
     /// The SLA scheduler: open tickets on SQLite, a burst of warnings and
     /// breaches falling due, the real server (a child process) firing them,
@@ -130,6 +134,7 @@ pub async fn run(cmd: BenchCommand, opts: CommonOpts) -> anyhow::Result<()> {
             requests,
             clients,
             keep_dir,
+            database_url,
         } => {
             inbox::run(inbox::Sizes {
                 tickets,
@@ -139,6 +144,7 @@ pub async fn run(cmd: BenchCommand, opts: CommonOpts) -> anyhow::Result<()> {
                 requests,
                 clients,
                 keep_dir,
+                database_url,
             })
             .await
         }

@@ -58,6 +58,16 @@ pub(crate) async fn spawn(
     log: &str,
     client: &reqwest::Client,
 ) -> anyhow::Result<Server> {
+    spawn_on(dir, None, log, client).await
+}
+
+/// [`spawn`], on `database_url` (PostgreSQL) instead of the data dir's SQLite.
+pub(crate) async fn spawn_on(
+    dir: &Path,
+    database_url: Option<&str>,
+    log: &str,
+    client: &reqwest::Client,
+) -> anyhow::Result<Server> {
     let port = free_port()?;
     let log_path = dir.join(log);
     let log = std::fs::File::create(&log_path)?;
@@ -67,6 +77,9 @@ pub(crate) async fn spawn(
         .arg(dir)
         .arg("--listen")
         .arg(format!("127.0.0.1:{port}"));
+    if let Some(url) = database_url {
+        cmd.arg("--database-url").arg(url);
+    }
     for (k, _) in std::env::vars() {
         if k.starts_with("PARLEY_") {
             cmd.env_remove(k);
