@@ -524,7 +524,6 @@ pub struct AgeOut {
     pub count: i64,
 }
 
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct BacklogParams {
@@ -602,16 +601,13 @@ pub async fn backlog(
     let (from, to) = period(&state, &zone, q.from.as_deref(), q.to.as_deref())?;
     let bucket = match q.period.as_deref().map(str::trim) {
         None | Some("") => Bucket::Day,
-        Some(p) => p.parse::<Bucket>().map_err(|_| {
-            ApiError::bad_request(format!("period must be day or week, not {p:?}"))
-        })?,
+        Some(p) => p
+            .parse::<Bucket>()
+            .map_err(|_| ApiError::bad_request(format!("period must be day or week, not {p:?}")))?,
     };
     let now = state.now();
     let b = state.store.backlog(now).await?;
-    let history = state
-        .store
-        .backlog_history(from, to, bucket, &zone)
-        .await?;
+    let history = state.store.backlog_history(from, to, bucket, &zone).await?;
     let out = BacklogOut {
         at: now,
         total: b.total,
