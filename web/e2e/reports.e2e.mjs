@@ -50,7 +50,16 @@ test('reports show the expected figures for seeded data', async () => {
     await page.locator('.heatmap td[title="Mon 09:00: 3"]').waitFor();
     assert.match(await page.locator('.backlog-total').innerText(), /2 open tickets, 1 past an SLA target/);
     // The chart has a point per day with data (one: the Monday) for each line.
-    assert.equal(await page.locator('svg.chart circle').count(), 3);
+    assert.equal(await page.locator('svg[aria-labelledby^="rep-chart-title"] circle').count(), 3);
+    // The backlog over the 7 days, replayed from the audit trail: on the
+    // Monday t1-t6 created, t1, t3 (twice, it was reopened) and t2 resolved
+    // by people, t5 by the bot, t4 and t6 open at the end.
+    const monday = page.locator('table.backlog-series tr[data-label="2026-03-02"] td');
+    await monday.first().waitFor({ state: 'attached' });
+    assert.deepEqual(await monday.allTextContents(), ['6', '4', '1', '0', '1', '2']);
+    assert.equal(await page.locator('table.backlog-series tbody tr').count(), 7);
+    assert.match(await page.locator('svg.backlog-chart').getAttribute('aria-label'), /2026-03-02: 6 created, 5 resolved, 2 open at the end/);
+    assert.equal(await page.locator('svg.backlog-chart .bday').count(), 7);
 
     // By agent: Ann and Ben side by side.
     await page.getByLabel('Group by').selectOption('agent');
@@ -62,6 +71,21 @@ test('reports show the expected figures for seeded data', async () => {
     assert.equal(await ben.locator('td[data-metric="first_response_sla"] .qa-value').innerText(), '50.0%');
     assert.equal(await ben.locator('td[data-metric="first_response_sla"] .verdict').getAttribute('data-rating'), 'red');
     await screenshot(page, 'reports');
+    // The same groups as bars, coloured by verdict, with the value written out.
+    const frChart = page.locator('.group-chart-fig[data-metric="first_response_sla"]');
+    const annBar = frChart.locator('g.gbar[data-group="Ann"]');
+    assert.equal(await annBar.getAttribute('data-rating'), 'red');
+    assert.equal(await annBar.locator('.bar-value').textContent(), '66.7% ✕');
+    assert.equal(await frChart.locator('g.gbar[data-group="Ben"] .bar-value').textContent(), '50.0% ✕');
+    assert.deepEqual(await frChart.locator('g.gbar').evaluateAll((gs) => gs.map((g) => g.dataset.group)), ['Ann', 'Ben', 'Unassigned']);
+    assert.match(await frChart.locator('svg').getAttribute('aria-label'), /Ann 66\.7% \(Action needed\), Ben 50\.0% \(Action needed\)/);
+    assert.equal(await frChart.locator('line.target-line').count(), 1);
+    // The day series per group: pick Ann.
+    await page.getByLabel('Series for').selectOption({ label: 'Ann' });
+    await page.getByRole('heading', { name: /by day: Ann/ }).waitFor();
+    assert.match(await page.locator('#rep-chart-desc').textContent(), /First-response SLA: .*2026-03-02 66\.7%/);
+    await page.locator('#rep-gcharts-title').scrollIntoViewIfNeeded();
+    await screenshot(page, 'reports-groups');
 
     // Today only, as a custom range reaches the same day.
     await page.getByLabel('Period').selectOption('today');

@@ -160,3 +160,28 @@ test('with the window open the picker comes on demand and goes with Escape', asy
     await context.close();
   }
 });
+
+test('Settings → Templates lists every status and syncs now', async () => {
+  const { page, context, errors } = await newPage(browser);
+  try {
+    await useServerClock(page);
+    await signIn(page, ADMIN);
+    await waitLive(page);
+    await page.goto(`${page.url().split('#')[0]}#settings/templates`);
+    await page.getByRole('heading', { name: 'Templates', level: 2 }).waitFor();
+    assert.equal(await page.locator('#tpl-configured').innerText(), 'Configured');
+    const paused = page.locator('.tpl-table tr[data-template="winter_clearance/en_US"] .tpl-status');
+    await paused.waitFor();
+    assert.equal(await paused.innerText(), 'paused');
+    assert.equal(await page.locator('.tpl-table tr[data-template^="refund_processed/"] .tpl-status').first().innerText(), 'rejected');
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    const result = page.locator('#tpl-sync-result');
+    await eventually(async () => assert.match(await result.innerText(), /^Synced \d+ templates: \d+ added, \d+ updated, \d+ removed, \d+ unchanged\.$/));
+    assert.equal(await result.getAttribute('data-ok'), 'true');
+    assert.match(await page.locator('#tpl-last-result').innerText(), /added, .* unchanged/);
+    assert.notEqual(await page.locator('#tpl-last-sync').innerText(), 'never');
+    assertNoErrors(errors);
+  } finally {
+    await context.close();
+  }
+});

@@ -118,7 +118,7 @@ export const api = {
   reportQuality: (query) => request('GET', '/reports/quality', { query }),
   reportCsv: (query) => request('GET', '/reports/quality.csv', { query, raw: true }),
   reportVolume: (query) => request('GET', '/reports/volume', { query }),
-  reportBacklog: () => request('GET', '/reports/backlog'),
+  reportBacklog: (query = {}) => request('GET', '/reports/backlog', { query }),
 
   /** Returns the raw Response so the caller can take a Blob. */
   mediaResponse: (url) => request('GET', url.replace(/^\/api\/v1/, ''), { raw: true }),

@@ -23,8 +23,14 @@ use utoipa::ToSchema;
 pub struct SyncStatus {
     /// A business account id is configured, so templates are synced (and checked).
     pub configured: bool,
+    /// When the last successful sync finished.
     pub last_synced_at: Option<i64>,
+    /// When a sync was last tried (successful or not).
+    pub last_attempt_at: Option<i64>,
+    /// Why the last attempt failed; `null` once a sync succeeds.
     pub last_error: Option<String>,
+    /// What the last successful sync changed.
+    pub last_report: Option<TemplateSyncReport>,
     /// Templates in Meta's answer that could not be read (left out).
     pub skipped: Vec<String>,
 }
@@ -53,6 +59,7 @@ pub async fn sync(state: &AppState) -> ApiResult<SyncResult> {
         ));
     }
     let mut status = state.template_sync.lock().await;
+    status.last_attempt_at = Some(state.now());
     let listing = match state
         .graph
         .list_templates(state.config.whatsapp.waba_id.trim())
@@ -82,9 +89,16 @@ pub async fn sync(state: &AppState) -> ApiResult<SyncResult> {
             status_reason: t.rejected_reason.clone().filter(|r| r != "NONE"),
         })
         .collect();
-    let report = state.store.sync_templates(&rows, state.now()).await?;
+    let report = match state.store.sync_templates(&rows, state.now()).await {
+        Ok(r) => r,
+        Err(e) => {
+            status.last_error = Some(format!("storing the templates failed: {e}"));
+            return Err(e.into());
+        }
+    };
     status.last_synced_at = Some(state.now());
     status.last_error = None;
+    status.last_report = Some(report.clone());
     status.skipped = listing.skipped.clone();
     drop(status);
     if !listing.skipped.is_empty() {

@@ -8,7 +8,7 @@ mod harness;
 
 use harness::{Harness, REPORT_NOW};
 use parley_core::clock::{Clock, FakeClock};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -158,6 +158,75 @@ async fn reports_show_the_seeded_figures_as_json_and_csv() {
         (Some(2), Some(1))
     );
     assert_eq!(b["at"], REPORT_NOW);
+    // The backlog over Monday, replayed from the audit trail: t1-t6
+    // created; t1, t3 (twice: it was reopened) and t2 resolved by people,
+    // t5 by the bot; t4 and t6 open at midnight.
+    let (s, b) = h
+        .get(
+            &admin,
+            "/reports/backlog?from=2026-03-02&to=2026-03-03&tz=UTC",
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        (b["period"].as_str(), b["open_at_start"].as_i64()),
+        (Some("day"), Some(0))
+    );
+    let day = &b["series"][0];
+    assert_eq!(day["label"], "2026-03-02");
+    assert_eq!(
+        [
+            &day["created"],
+            &day["resolved_by_people"],
+            &day["resolved_by_bot"],
+            &day["reopened"],
+            &day["closed_unresolved"],
+            &day["open_at_end"]
+        ],
+        [
+            &json!(6),
+            &json!(4),
+            &json!(1),
+            &json!(1),
+            &json!(0),
+            &json!(2)
+        ]
+    );
+    assert_eq!(b["series"][1]["open_at_end"], 2);
+    let res = h
+        .http
+        .get(format!(
+            "{}/api/v1/reports/backlog?from=2026-03-02&to=2026-03-02&tz=UTC&format=csv",
+            h.base
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    assert!(
+        text.ends_with("1772409600000,1772496000000,2026-03-02,6,4,1,0,1,2\r\n"),
+        "{text}"
+    );
+    let (s, e) = h.get(&admin, "/reports/backlog?period=month").await;
+    assert_eq!(s, 400, "{e}");
+    // Grouped and per day: each agent's figures per day, in the table's order.
+    let (s, g) = h
+        .get(
+            &admin,
+            "/reports/quality?from=2026-03-02&to=2026-03-02&tz=UTC&period=day&group_by=agent",
+        )
+        .await;
+    assert_eq!(s, 200, "{g}");
+    let gs = g["group_series"].as_array().unwrap();
+    let names: Vec<&str> = gs.iter().map(|x| x["label"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Ann", "Ben", "Unassigned"]);
+    // first_response_sla is the second definition: Ann met 2 of 3.
+    assert_eq!(g["definitions"][1]["metric"], "first_response_sla");
+    assert_eq!(gs[0]["points"][0]["denominators"][1], 3);
+    assert!(close(&gs[0]["points"][0]["values"][1], 200.0 / 3.0));
+    assert_eq!(gs[0]["points"][0]["ratings"][1], "red");
     h.customer_text("4930099", "Hi, where is my parcel?").await;
     harness::eventually(
         Duration::from_secs(10),

@@ -82,6 +82,13 @@ async fn templates_sync_list_send_and_follow_status_webhooks() {
     );
     assert_eq!(list["sync"]["configured"], true);
     assert!(list["sync"]["last_synced_at"].is_i64());
+    assert!(list["sync"]["last_attempt_at"].is_i64());
+    assert!(list["sync"]["last_error"].is_null());
+    assert!(
+        list["sync"]["last_report"]["unchanged"].is_u64(),
+        "{}",
+        list["sync"]
+    );
     let order = &list["items"][2];
     let keys: Vec<&str> = order["parameters"]
         .as_array()

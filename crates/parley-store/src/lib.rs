@@ -53,8 +53,8 @@ pub use notes::{Mention, NewNote, NoteAdded, Viewer};
 pub use notify::PendingNotification;
 pub use outbox::{OutboxRow, ReplyDraft};
 pub use reports::{
-    BACKLOG_AGES, Backlog, BacklogCell, GroupBy, MetricValue, ReportQuery, ReportRow, SeriesPoint,
-    Volume,
+    BACKLOG_AGES, Backlog, BacklogCell, BacklogHistory, BacklogPoint, GroupBy, GroupSeries,
+    MetricValue, ReportQuery, ReportRow, SeriesPoint, Volume,
 };
 pub use routing::{PastTicket, QueuedTicket, RoutingCandidate, RoutingOutcome};
 pub use search::{SearchHit, search_terms};

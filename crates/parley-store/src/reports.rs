@@ -148,6 +148,46 @@ pub struct BacklogCell {
     pub breached: i64,
 }
 
+/// One group's figures per day or week.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupSeries {
+    /// As [`ReportRow::key`].
+    pub key: Option<String>,
+    pub label: String,
+    pub points: Vec<SeriesPoint>,
+}
+
+/// The backlog over a period, replayed from the audit trail's status changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BacklogHistory {
+    /// Open tickets at `from`.
+    pub open_at_start: i64,
+    pub points: Vec<BacklogPoint>,
+}
+
+/// One day or week of [`BacklogHistory`], cut to the period: `start` is
+/// never before `from`, `end` never after `to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BacklogPoint {
+    pub start: i64,
+    pub end: i64,
+    /// The bucket's first day, `YYYY-MM-DD`, in the report's zone.
+    pub label: String,
+    /// Tickets created.
+    pub created: i64,
+    /// Status changes from open to `resolved` by people (each time: a ticket
+    /// resolved, reopened and resolved again counts twice).
+    pub resolved_by_people: i64,
+    /// … and by the bot (a deflected or abandoned conversation).
+    pub resolved_by_bot: i64,
+    /// Closed straight from an open status (spam, duplicates), never resolved.
+    pub closed_unresolved: i64,
+    /// Taken back from `resolved` (the customer wrote, or an agent reopened it).
+    pub reopened: i64,
+    /// Open tickets at `end`.
+    pub open_at_end: i64,
+}
+
 pub const BACKLOG_AGES: [&str; 5] = ["< 1 h", "1-4 h", "4-24 h", "1-7 days", "> 7 days"];
 
 /// Counted per (group, slot).
@@ -254,6 +294,19 @@ const FCR: &str = "CASE WHEN NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.ticke
     AND (SELECT COUNT(DISTINCT m.author_id) FROM messages m WHERE m.ticket_id = t.id
         AND m.direction = 'outbound' AND m.author_id IS NOT NULL) <= 1 THEN 1 ELSE 0 END";
 
+/// A status change out of `resolved` or `closed` (audit detail is compact
+/// JSON; a reason is a fixed text, so these never match inside it).
+const FROM_DONE: &str =
+    "(a.detail LIKE '%\"from\":\"resolved\"%' OR a.detail LIKE '%\"from\":\"closed\"%')";
+const TO_RESOLVED: &str = "a.detail LIKE '%\"to\":\"resolved\"%'";
+const TO_CLOSED: &str = "a.detail LIKE '%\"to\":\"closed\"%'";
+/// The bot resolved it: its own status change says so (`bot: deflected`);
+/// a history written by `parley demo --seed` resolves for the bot through
+/// the ordinary path and marks the bot's end at that same instant.
+/// (NULLs coalesced: `NOT` of an unknown is unknown, and would drop the row.)
+const BY_BOT: &str = "(a.detail LIKE '%\"reason\":\"bot: %' OR (COALESCE(t.bot_state, '') IN ('deflected', 'abandoned')
+        AND COALESCE(t.bot_ended_at, -1) = a.created_at))";
+
 type Acc = HashMap<(Option<String>, i64), Counts>;
 
 impl Store {
@@ -293,31 +346,76 @@ impl Store {
         bucket: Bucket,
         zone: &ReportZone,
     ) -> Result<Vec<SeriesPoint>> {
+        let mut all = self
+            .quality_group_series(GroupBy::None, from, to, bucket, zone)
+            .await?;
+        Ok(all.pop().map(|g| g.points).unwrap_or_default())
+    }
+
+    /// Each group's figures per day or week of [from, to): the same counts
+    /// as [`Store::quality_report`] with `group_by`, split by bucket, from
+    /// the same queries (one per figure family, for every group at once).
+    /// Groups in the table's order; every group has every bucket. Without a
+    /// grouping, one "All" group.
+    pub async fn quality_group_series(
+        &self,
+        group: GroupBy,
+        from: i64,
+        to: i64,
+        bucket: Bucket,
+        zone: &ReportZone,
+    ) -> Result<Vec<GroupSeries>> {
         check_period(from, to)?;
         let buckets = zone.buckets(from, to, bucket);
-        let acc = self.collect(GroupBy::None, from, to, true).await?;
-        let mut sums = vec![Counts::default(); buckets.len()];
-        for ((_, slot), c) in acc {
+        let acc = self.collect(group, from, to, true).await?;
+        let mut sums: BTreeMap<Option<String>, Vec<Counts>> = BTreeMap::new();
+        if group == GroupBy::None {
+            sums.insert(None, vec![Counts::default(); buckets.len()]);
+        }
+        for ((key, slot), c) in acc {
             let at = slot * SLOT_MS;
             let i = buckets.partition_point(|(start, _)| *start <= at);
             if i > 0 {
-                sums[i - 1].add(&c);
+                sums.entry(key)
+                    .or_insert_with(|| vec![Counts::default(); buckets.len()])[i - 1]
+                    .add(&c);
             }
         }
-        Ok(buckets
+        let names = self.group_names(group).await?;
+        let bot_na = matches!(group, GroupBy::Agent | GroupBy::Team);
+        let mut out: Vec<GroupSeries> = sums
             .into_iter()
-            .zip(sums)
-            .map(|((start, end), c)| SeriesPoint {
-                start,
-                end,
-                label: zone.date_label(start),
-                row: ReportRow {
-                    key: None,
-                    label: zone.date_label(start),
-                    metrics: c.metrics(),
-                },
+            .map(|(key, counts)| {
+                let label = group_label(group, key.as_deref(), &names);
+                let points = buckets
+                    .iter()
+                    .zip(counts)
+                    .map(|(&(start, end), mut c)| {
+                        c.bot_na = bot_na;
+                        SeriesPoint {
+                            start,
+                            end,
+                            label: zone.date_label(start),
+                            row: ReportRow {
+                                key: key.clone(),
+                                label: zone.date_label(start),
+                                metrics: c.metrics(),
+                            },
+                        }
+                    })
+                    .collect();
+                GroupSeries { key, label, points }
             })
-            .collect())
+            .collect();
+        out.sort_by_key(|g| {
+            let probe = ReportRow {
+                key: g.key.clone(),
+                label: g.label.clone(),
+                metrics: Vec::new(),
+            };
+            group_order(group, &probe)
+        });
+        Ok(out)
     }
 
     /// Inbound customer messages received in [from, to), by weekday and hour in `zone`.
@@ -397,6 +495,132 @@ impl Store {
             oldest_created_at: by_status_priority.iter().map(|c| c.oldest_created_at).min(),
             by_age,
             by_status_priority,
+        })
+    }
+
+    /// The backlog per day or week of [from, to) in `zone`: tickets created,
+    /// resolved (by people, by the bot), closed without resolving, reopened,
+    /// and the open tickets at the end of each bucket.
+    ///
+    /// Replayed from the audit trail: every status change is a `status_changed`
+    /// row, so a ticket's openness changes only there and at its creation.
+    /// The replay runs backwards from now, anchored on the tickets open now
+    /// (`is_open`): open at `t` = open now − every change since `t`. That
+    /// reads only the changes since `from` (not the whole history before
+    /// it), and a ticket written without an audit trail (a benchmark's
+    /// synthetic history) counts as having had its current status since its
+    /// creation rather than skewing every day before it. Three queries in one
+    /// snapshot: changes per 15-minute slot (one row for all of them after
+    /// `to`), creations the same way, and the open count.
+    pub async fn backlog_history(
+        &self,
+        from: i64,
+        to: i64,
+        bucket: Bucket,
+        zone: &ReportZone,
+    ) -> Result<BacklogHistory> {
+        check_period(from, to)?;
+        let mut tx = self.pool.begin().await?;
+        if self.backend() == crate::Backend::Postgres {
+            // One snapshot for the three queries, so a ticket resolved
+            // between them is not counted in one and missed in another.
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let slot = |at: &str| format!("CASE WHEN {at} >= $2 THEN -1 ELSE {at} / {SLOT_MS} END");
+        // A ticket is created open (`new`); one with no status change at
+        // all has had its current status all along.
+        let created: Vec<(i64, i64, i64)> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {} AS slot, COUNT(*),
+                    CAST(SUM(CASE WHEN t.is_open = 1 OR EXISTS (SELECT 1 FROM audit_log a
+                        WHERE a.ticket_id = t.id AND a.action = 'status_changed')
+                        THEN 1 ELSE 0 END) AS BIGINT)
+             FROM tickets t WHERE t.created_at >= $1 GROUP BY slot",
+            slot("t.created_at")
+        )))
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *tx)
+        .await?;
+        let changes: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {} AS slot,
+                    CAST(SUM(CASE WHEN NOT {FROM_DONE} AND {TO_RESOLVED} AND NOT {BY_BOT} THEN 1 ELSE 0 END) AS BIGINT),
+                    CAST(SUM(CASE WHEN NOT {FROM_DONE} AND {TO_RESOLVED} AND {BY_BOT} THEN 1 ELSE 0 END) AS BIGINT),
+                    CAST(SUM(CASE WHEN NOT {FROM_DONE} AND {TO_CLOSED} THEN 1 ELSE 0 END) AS BIGINT),
+                    CAST(SUM(CASE WHEN {FROM_DONE} AND NOT {TO_RESOLVED} AND NOT {TO_CLOSED} THEN 1 ELSE 0 END) AS BIGINT)
+             FROM audit_log a LEFT JOIN tickets t ON t.id = a.ticket_id
+             WHERE a.action = 'status_changed' AND a.created_at >= $1 GROUP BY slot",
+            slot("a.created_at")
+        )))
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *tx)
+        .await?;
+        let (open_now,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM tickets WHERE is_open = 1")
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+
+        let buckets: Vec<(i64, i64)> = zone
+            .buckets(from, to, bucket)
+            .into_iter()
+            .map(|(s, e)| (s.max(from), e.min(to)))
+            .collect();
+        let mut points: Vec<BacklogPoint> = buckets
+            .iter()
+            .map(|&(start, end)| BacklogPoint {
+                start,
+                end,
+                label: zone.date_label(start),
+                created: 0,
+                resolved_by_people: 0,
+                resolved_by_bot: 0,
+                closed_unresolved: 0,
+                reopened: 0,
+                open_at_end: 0,
+            })
+            .collect();
+        // Net change in open tickets per bucket, and after `to`.
+        let mut delta = vec![0i64; points.len()];
+        let mut after = 0i64;
+        // A slot straddling `from` holds only changes at or after it (the
+        // queries say so); it belongs to the first bucket.
+        let place = |slot: i64| {
+            let at = (slot * SLOT_MS).max(from);
+            buckets
+                .partition_point(|(start, _)| *start <= at)
+                .checked_sub(1)
+        };
+        for (slot, n, opened) in created {
+            if slot < 0 {
+                after += opened;
+            } else if let Some(i) = place(slot) {
+                points[i].created += n;
+                delta[i] += opened;
+            }
+        }
+        for (slot, people, bot, closed, reopened) in changes {
+            let d = reopened - people - bot - closed;
+            if slot < 0 {
+                after += d;
+            } else if let Some(i) = place(slot) {
+                let p = &mut points[i];
+                p.resolved_by_people += people;
+                p.resolved_by_bot += bot;
+                p.closed_unresolved += closed;
+                p.reopened += reopened;
+                delta[i] += d;
+            }
+        }
+        let mut open = open_now - after;
+        for (p, d) in points.iter_mut().zip(delta).rev() {
+            p.open_at_end = open;
+            open -= d;
+        }
+        Ok(BacklogHistory {
+            open_at_start: open,
+            points,
         })
     }
 

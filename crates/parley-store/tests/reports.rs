@@ -512,3 +512,199 @@ both_backends!(series_volume_and_backlog, |store: Store| async move {
         (t4.status.as_str(), 1, 1)
     );
 });
+
+both_backends!(
+    group_series_split_the_table_by_day,
+    |store: Store| async move {
+        let hist = history(&store).await;
+        let utc = ReportZone::utc();
+        let series = store
+            .quality_group_series(GroupBy::Agent, T0, T0 + 2 * DAY, Bucket::Day, &utc)
+            .await
+            .unwrap();
+        let names: Vec<&str> = series.iter().map(|g| g.label.as_str()).collect();
+        // The table's groups, in the table's order.
+        assert_eq!(names, ["Ann", "Ben", "Unassigned"]);
+        let ann = &series[0];
+        assert_eq!(ann.key, Some(hist.ann.to_string()));
+        assert_eq!(ann.points.len(), 2);
+        assert_eq!(ann.points[0].label, "2026-03-02");
+        // Ann on Monday is her row of the table; Tuesday is empty, not missing.
+        assert_eq!(
+            counts(&ann.points[0].row, Metric::FirstResponseSla),
+            (Some(2), 3)
+        );
+        assert_eq!(
+            counts(&ann.points[0].row, Metric::AvgResolutionTime),
+            (Some(200 * MIN), 2)
+        );
+        assert_eq!(ann.points[0].row.get(Metric::BotDeflection).value, None);
+        assert_eq!(
+            ann.points[1].row.get(Metric::FirstResponseSla).denominator,
+            0
+        );
+        let ben = &series[1];
+        assert_eq!(ben.key, Some(hist.ben.to_string()));
+        assert_eq!(
+            counts(&ben.points[0].row, Metric::FirstContactResolution),
+            (Some(0), 1)
+        );
+        // Labels: t2 counts under billing and refund.
+        let labels = store
+            .quality_group_series(GroupBy::Label, T0, T0 + DAY, Bucket::Day, &utc)
+            .await
+            .unwrap();
+        let names: Vec<&str> = labels.iter().map(|g| g.label.as_str()).collect();
+        assert_eq!(names, ["billing", "refund", "No label"]);
+        assert_eq!(
+            counts(&labels[1].points[0].row, Metric::FirstResponseSla),
+            (Some(0), 1)
+        );
+        // Without a grouping: one series, the desk's.
+        let all = store
+            .quality_group_series(GroupBy::None, T0, T0 + DAY, Bucket::Day, &utc)
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(
+            counts(&all[0].points[0].row, Metric::FirstResponseSla),
+            (Some(3), 5)
+        );
+    }
+);
+
+/// Saturday 2026-03-28 00:00 in Berlin (UTC+1) is Friday 23:00 UTC; Berlin
+/// moves to summer time (UTC+2) on Sunday the 29th at 02:00, so that
+/// Sunday is 23 hours and Monday starts at 22:00 UTC.
+const SAT: i64 = 1_774_652_400_000;
+
+/// A hand-built history over three Berlin days (times UTC):
+///
+/// | ticket | created | then |
+/// |---|---|---|
+/// | a | Fri 20:00 (before the period) | resolved Sat 10:00 |
+/// | b | Sat 09:00 | resolved Sat 09:40, closed Sat 12:00 |
+/// | c | Sat 11:00 | resolved Sat 12:00, reopened by the customer Sun 08:00, resolved Sun 09:00 |
+/// | d | Sat 22:30 (Sat 23:30 in Berlin) | closed unresolved Sun 23:30 (Mon 01:30 in Berlin) |
+/// | f | Sat 23:30 (Sun 00:30 in Berlin) | open |
+/// | g | Sun 10:00, the bot's | deflected Sun 10:05 |
+/// | e | Sun 22:30 (Mon 00:30 in Berlin) | open |
+/// | h | Mon 09:00 | resolved Tue 10:00 (after the period) |
+/// | i | Tue 11:00 (after the period) | open |
+async fn backlog_story(store: &Store) {
+    let ann = agent(store, "ann@x.test", "Ann").await;
+    let at = |day: i64, hh: i64, mm: i64| SAT + HOUR + (day - 1) * DAY + hh * HOUR + mm * MIN;
+    // day 0 = Friday, 1 = Saturday… in UTC.
+    let a = write(store, "49201", 1, at(0, 20, 0)).await;
+    resolve(store, a, ann, at(1, 10, 0)).await;
+    let b = write(store, "49202", 1, at(1, 9, 0)).await;
+    resolve(store, b, ann, at(1, 9, 40)).await;
+    let closed = TicketPatch {
+        status: Some(TicketStatus::Closed),
+        ..Default::default()
+    };
+    patch(store, b, ann, closed.clone(), at(1, 12, 0)).await;
+    let c = write(store, "49203", 1, at(1, 11, 0)).await;
+    resolve(store, c, ann, at(1, 12, 0)).await;
+    let d = write(store, "49204", 1, at(1, 22, 30)).await;
+    write(store, "49206", 1, at(1, 23, 30)).await;
+    write(store, "49203", 2, at(2, 8, 0)).await;
+    resolve(store, c, ann, at(2, 9, 0)).await;
+    store.set_bot_enabled(true);
+    write(store, "49207", 1, at(2, 10, 0)).await;
+    bot_turn(store, BotEnd::Resolve, at(2, 10, 5)).await;
+    store.set_bot_enabled(false);
+    write(store, "49205", 1, at(2, 22, 30)).await;
+    patch(store, d, ann, closed, at(2, 23, 30)).await;
+    let h = write(store, "49208", 1, at(3, 9, 0)).await;
+    resolve(store, h, ann, at(4, 10, 0)).await;
+    write(store, "49209", 1, at(4, 11, 0)).await;
+}
+
+both_backends!(
+    backlog_history_replays_the_audit_trail,
+    |store: Store| async move {
+        backlog_story(&store).await;
+        let berlin = ReportZone::named("Europe/Berlin").unwrap();
+        let from = berlin.date_start("2026-03-28").unwrap();
+        let to = berlin.date_start("2026-03-31").unwrap();
+        assert_eq!(from, SAT);
+        let h = store
+            .backlog_history(from, to, Bucket::Day, &berlin)
+            .await
+            .unwrap();
+        let labels: Vec<&str> = h.points.iter().map(|p| p.label.as_str()).collect();
+        assert_eq!(labels, ["2026-03-28", "2026-03-29", "2026-03-30"]);
+        // Sunday is 23 hours long in Berlin.
+        assert_eq!(h.points[1].end - h.points[1].start, 23 * HOUR);
+        assert_eq!(h.points[2].end, to);
+        // a was open when the period began.
+        assert_eq!(h.open_at_start, 1);
+        let row = |p: &BacklogPoint| {
+            (
+                p.created,
+                p.resolved_by_people,
+                p.resolved_by_bot,
+                p.closed_unresolved,
+                p.reopened,
+                p.open_at_end,
+            )
+        };
+        // Saturday: b, c, d created; a, b, c resolved; d open at midnight.
+        assert_eq!(row(&h.points[0]), (3, 3, 0, 0, 0, 1));
+        // Sunday: f (00:30 Berlin) and g; c reopened and resolved again, g
+        // deflected by the bot; d and f open.
+        assert_eq!(row(&h.points[1]), (2, 1, 1, 0, 1, 2));
+        // Monday: e (00:30 Berlin) and h; d closed unresolved (01:30 Berlin);
+        // f, e, h open. h's resolution and i come after the period.
+        assert_eq!(row(&h.points[2]), (2, 0, 0, 1, 0, 3));
+
+        // In UTC the same history falls on other days: d (22:30) stays
+        // Saturday, f (23:30) too; e (Sun 22:30) is Sunday.
+        let utc = ReportZone::utc();
+        let u = store
+            .backlog_history(SAT + HOUR, SAT + HOUR + 3 * DAY, Bucket::Day, &utc)
+            .await
+            .unwrap();
+        assert_eq!(u.open_at_start, 1);
+        assert_eq!(row(&u.points[0]), (4, 3, 0, 0, 0, 2));
+        assert_eq!(row(&u.points[1]), (2, 1, 1, 1, 1, 2));
+        assert_eq!(row(&u.points[2]), (1, 0, 0, 0, 0, 3));
+
+        // Weeks start on Monday and are cut to the period.
+        let w = store
+            .backlog_history(from, to, Bucket::Week, &berlin)
+            .await
+            .unwrap();
+        assert_eq!(w.points.len(), 2);
+        assert_eq!(w.points[0].start, from);
+        assert_eq!(w.points[1].label, "2026-03-30");
+        assert_eq!(row(&w.points[0]), (5, 4, 1, 0, 1, 2));
+        assert_eq!(row(&w.points[1]), (2, 0, 0, 1, 0, 3));
+
+        // A period that starts inside a 15-minute slot: Saturday from 09:35
+        // UTC leaves out b's creation (09:00) and keeps its resolution (09:40).
+        let m = store
+            .backlog_history(SAT + HOUR + 9 * HOUR + 35 * MIN, to, Bucket::Day, &berlin)
+            .await
+            .unwrap();
+        assert_eq!(m.open_at_start, 2);
+        assert_eq!(row(&m.points[0]), (2, 3, 0, 0, 0, 1));
+
+        // Every bucket's books balance.
+        let mut open = h.open_at_start;
+        for p in &h.points {
+            open += p.created + p.reopened
+                - p.resolved_by_people
+                - p.resolved_by_bot
+                - p.closed_unresolved;
+            assert_eq!(open, p.open_at_end, "{p:?}");
+        }
+        assert!(
+            store
+                .backlog_history(to, from, Bucket::Day, &berlin)
+                .await
+                .is_err()
+        );
+    }
+);

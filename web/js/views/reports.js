@@ -34,6 +34,15 @@ const CHART = [
   { metric: 'resolution_sla', label: 'Resolution SLA', cls: 'c3' },
 ];
 
+// h() makes HTML elements; SVG needs its own namespace.
+const svgNS = 'http://www.w3.org/2000/svg';
+function el(tag, attrs, ...kids) {
+  const node = document.createElementNS(svgNS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
+  for (const k of kids.flat()) if (k != null) node.append(k instanceof Node ? k : document.createTextNode(String(k)));
+  return node;
+}
+
 /** YYYY-MM-DD of a time in this browser's calendar. */
 function isoDate(ms) {
   const d = new Date(ms);
@@ -90,7 +99,7 @@ function thresholdsText(m) {
 export function mountReports(root) {
   const state = {
     preset: '7', from: '', to: '', groupBy: 'none', period: 'day',
-    report: null, volume: null, backlog: null, error: null, loading: false,
+    report: null, volume: null, backlog: null, error: null, loading: false, seriesGroup: '__all',
   };
   let seq = 0;
 
@@ -99,13 +108,15 @@ export function mountReports(root) {
   const summary = h('section.reports-card', { 'aria-labelledby': 'rep-qa-title' });
   const groups = h('section.reports-card', { 'aria-labelledby': 'rep-groups-title' });
   const chart = h('section.reports-card', { 'aria-labelledby': 'rep-chart-title' });
+  const groupCharts = h('section.reports-card', { 'aria-labelledby': 'rep-gcharts-title' });
+  const backlogChart = h('section.reports-card', { 'aria-labelledby': 'rep-bchart-title' });
   const heat = h('section.reports-card', { 'aria-labelledby': 'rep-heat-title' });
   const backlog = h('section.reports-card', { 'aria-labelledby': 'rep-backlog-title' });
   mount(root,
     h('div.reports-head',
       h('h1#reports-title', { tabindex: '-1' }, 'Reports'),
       h('a.btn.btn-small', { href: '#' }, '← Back to inbox')),
-    controls, status, summary, groups, chart, heat, backlog);
+    controls, status, summary, groups, groupCharts, chart, heat, backlog, backlogChart);
 
   function range() {
     if (state.preset === 'custom') return { from: state.from, to: state.to };
@@ -210,19 +221,17 @@ export function mountReports(root) {
 
   function renderChart() {
     const r = state.report;
-    const series = r ? r.series : [];
+    const gs = r && r.group_series ? r.group_series : [];
+    const picked = gs.find((g) => (g.key ?? '') === state.seriesGroup && state.seriesGroup !== '__all');
+    const idx = (metric) => (r ? r.definitions.findIndex((d) => d.metric === metric) : -1);
+    // A group's points are compact (values in the order of definitions).
+    const series = picked
+      ? picked.points.map((p) => ({ label: p.label, metrics: CHART.map((c) => ({ metric: c.metric, value: p.values[idx(c.metric)] })) }))
+      : (r ? r.series : []);
     const W = 640; const H = 220; const L = 40; const R = 10; const T = 10; const B = 30;
     const n = series.length;
     const x = (i) => L + (n <= 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (n - 1));
     const y = (v) => T + (1 - v / 100) * (H - T - B);
-    // h() makes HTML elements; SVG needs its own namespace.
-    const svgNS = 'http://www.w3.org/2000/svg';
-    const el = (tag, attrs, ...kids) => {
-      const node = document.createElementNS(svgNS, tag);
-      for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
-      for (const k of kids.flat()) node.append(k instanceof Node ? k : document.createTextNode(String(k)));
-      return node;
-    };
     const step = Math.max(1, Math.ceil(n / 8));
     const lines = CHART.map((c) => {
       const pts = series.map((p, i) => {
@@ -251,8 +260,13 @@ export function mountReports(root) {
       series.map((p, i) => (i % step === 0
         ? el('text', { x: x(i), y: H - 10, 'text-anchor': 'middle', class: 'axis' }, p.label.slice(5)) : null)).filter(Boolean),
       lines);
+    const pickGroup = gs.length ? h('label.field', h('span', 'Series for'),
+      select({ id: 'rep-series-group', onchange: (e) => { state.seriesGroup = e.target.value; renderChart(); document.getElementById('rep-series-group')?.focus(); } },
+        [{ value: '__all', label: 'Whole desk' }, ...gs.map((g) => ({ value: g.key ?? '', label: g.label }))],
+        picked ? (picked.key ?? '') : '__all')) : null;
     mount(chart,
-      h('h2#rep-chart-title', `CSAT and SLA compliance by ${state.period}`),
+      h('h2#rep-chart-title', `CSAT and SLA compliance by ${state.period}${picked ? `: ${picked.label}` : ''}`),
+      pickGroup,
       h('ul.chart-legend', CHART.map((c) => h('li', h('span.swatch', { class: c.cls, 'aria-hidden': 'true' }), c.label))),
       h('div.chart-wrap', svg));
   }
@@ -297,13 +311,98 @@ export function mountReports(root) {
         h('span.age-count', String(a.count))))));
   }
 
+  // Per metric, a bar per group: coloured by verdict (the verdict's icon
+  // and the value are written next to each bar too), the target as a
+  // dashed line. The table above is the same figures as text.
+  function renderGroupCharts() {
+    const r = state.report;
+    if (!r || r.group_by === 'none' || r.groups.length === 0) { groupCharts.hidden = true; return; }
+    groupCharts.hidden = false;
+    // A metric no group has a value for (deflection per agent) gets no chart.
+    const metrics = r.total.metrics.filter((m) => m.thresholds
+      && r.groups.some((g) => g.metrics.find((x) => x.metric === m.metric).value != null));
+    const title = GROUPS.find((g) => g.value === r.group_by).label.toLowerCase();
+    const charts = metrics.map((m0) => {
+      const rows = r.groups.map((g) => ({ g, m: g.metrics.find((x) => x.metric === m0.metric) }));
+      const ms = m0.unit === 'ms';
+      const max = ms ? Math.max(m0.thresholds.warning * 1.2, ...rows.map((x) => x.m.value || 0)) : 100;
+      const W = 520; const L = 150; const R = 130; const BAR = 16; const GAP = 6; const T = 6;
+      const Hh = T + rows.length * (BAR + GAP) + 6;
+      const x = (v) => L + (Math.min(v, max) / max) * (W - L - R);
+      const target = m0.thresholds.target;
+      const desc = `${m0.label} by ${title}: ${rows.map(({ g, m }) => `${g.label} ${formatValue(m)}${m.band ? ` (${VERDICT[m.band].text})` : ''}`).join(', ')}. Target ${formatTarget(m0)}.`;
+      const svg = el('svg', { viewBox: `0 0 ${W} ${Hh}`, class: 'chart group-chart', role: 'img', 'aria-label': desc },
+        rows.map(({ g, m }, i) => {
+          const y = T + i * (BAR + GAP);
+          return el('g', { class: 'gbar', 'data-group': g.label, 'data-rating': m.rating || 'none' },
+            el('text', { x: L - 6, y: y + BAR - 4, 'text-anchor': 'end', class: 'axis' }, g.label.length > 22 ? `${g.label.slice(0, 21)}…` : g.label),
+            m.value != null ? el('rect', { x: L, y, width: Math.max(1, x(m.value) - L), height: BAR, class: `bar rating-${m.rating || 'none'}` }) : null,
+            el('text', { x: (m.value != null ? x(m.value) : L) + 6, y: y + BAR - 4, class: 'bar-value' },
+              `${formatValue(m)}${m.band ? ` ${VERDICT[m.band].icon}` : ''}`));
+        }),
+        el('line', { x1: x(target), x2: x(target), y1: 2, y2: Hh - 2, class: 'target-line' }),
+        el('title', {}, desc));
+      return h('figure.group-chart-fig', { dataset: { metric: m0.metric } },
+        h('figcaption', `${m0.label} (target ${formatTarget(m0)}, dashed line)`), h('div.chart-wrap', svg));
+    });
+    mount(groupCharts,
+      h('h2#rep-gcharts-title', `Charts by ${title}`),
+      h('p.reports-note', 'Each bar is coloured by its verdict, with its value and the verdict icon (✓ on target, ▲ below, ! warning, ✕ action) written beside it; the table above has the same figures.'),
+      h('div.group-charts', charts));
+  }
+
+  // Created and resolved per day or week as bars, the open backlog at the
+  // end of each as a line; the table below the chart has every figure.
+  function renderBacklogChart() {
+    const b = state.backlog;
+    const pts = b && b.series ? b.series : [];
+    if (!b) return mount(backlogChart, h('h2#rep-bchart-title', 'Backlog over time'));
+    const W = 640; const Hh = 220; const L = 40; const R = 40; const T = 10; const B = 30;
+    const n = pts.length;
+    const max = Math.max(1, ...pts.map((p) => Math.max(p.created, p.resolved_by_people + p.resolved_by_bot, p.open_at_end)));
+    const slot = (W - L - R) / Math.max(1, n);
+    const bw = Math.max(2, Math.min(16, slot / 2 - 2));
+    const y = (v) => T + (1 - v / max) * (Hh - T - B);
+    const step = Math.max(1, Math.ceil(n / 8));
+    const cx = (i) => L + slot * i + slot / 2;
+    const desc = pts.map((p) => `${p.label}: ${p.created} created, ${p.resolved_by_people + p.resolved_by_bot} resolved, ${p.open_at_end} open at the end`).join('. ');
+    const svg = el('svg', { viewBox: `0 0 ${W} ${Hh}`, class: 'chart backlog-chart', role: 'img', 'aria-label': `Backlog over time. ${desc || 'No data.'}` },
+      [0, 0.5, 1].map((f) => [
+        el('line', { x1: L, x2: W - R, y1: y(max * f), y2: y(max * f), class: 'grid' }),
+        el('text', { x: L - 6, y: y(max * f) + 4, 'text-anchor': 'end', class: 'axis' }, String(Math.round(max * f)))]),
+      pts.map((p, i) => el('g', { class: 'bday', 'data-label': p.label },
+        el('rect', { x: cx(i) - bw - 1, y: y(p.created), width: bw, height: y(0) - y(p.created), class: 'bar created' },
+          el('title', {}, `${p.label}: ${p.created} created`)),
+        el('rect', { x: cx(i) + 1, y: y(p.resolved_by_people + p.resolved_by_bot), width: bw, height: y(0) - y(p.resolved_by_people + p.resolved_by_bot), class: 'bar resolved' },
+          el('title', {}, `${p.label}: ${p.resolved_by_people} resolved by people, ${p.resolved_by_bot} by the bot`)),
+        i % step === 0 ? el('text', { x: cx(i), y: Hh - 10, 'text-anchor': 'middle', class: 'axis' }, p.label.slice(5)) : null)),
+      n ? el('polyline', { points: pts.map((p, i) => `${cx(i)},${y(p.open_at_end)}`).join(' '), fill: 'none', class: 'backlog-line' }) : null,
+      pts.map((p, i) => el('circle', { cx: cx(i), cy: y(p.open_at_end), r: 3, class: 'backlog-dot' })));
+    mount(backlogChart,
+      h('h2#rep-bchart-title', `Backlog over time, by ${b.period || state.period}`),
+      h('p.reports-note', `${b.open_at_start ?? 0} open at the start of the period; replayed from every status change.`),
+      h('ul.chart-legend',
+        h('li', h('span.swatch.created', { 'aria-hidden': 'true' }), 'Created'),
+        h('li', h('span.swatch.resolved', { 'aria-hidden': 'true' }), 'Resolved (people and bot)'),
+        h('li', h('span.swatch.backlog', { 'aria-hidden': 'true' }), 'Open at the end')),
+      h('div.chart-wrap', svg),
+      h('details.backlog-details', h('summary', 'Backlog figures as a table'),
+        h('div.table-scroll', h('table.qa-table.backlog-series',
+          h('thead', h('tr', ['Day', 'Created', 'Resolved by people', 'Resolved by the bot', 'Closed unresolved', 'Reopened', 'Open at end'].map((c) => h('th', { scope: 'col' }, c)))),
+          h('tbody', pts.map((p) => h('tr', { dataset: { label: p.label } },
+            h('th', { scope: 'row' }, p.label),
+            [p.created, p.resolved_by_people, p.resolved_by_bot, p.closed_unresolved, p.reopened, p.open_at_end].map((v) => h('td', String(v))))))))));
+  }
+
   function renderAll() {
     renderControls();
     renderSummary();
     renderGroups();
+    renderGroupCharts();
     renderChart();
     renderHeat();
     renderBacklog();
+    renderBacklogChart();
   }
 
   async function load() {
@@ -315,7 +414,7 @@ export function mountReports(root) {
       const [report, volume, bl] = await Promise.all([
         api.reportQuality(query()),
         api.reportVolume({ from, to }),
-        api.reportBacklog(),
+        api.reportBacklog({ from, to, period: state.period }),
       ]);
       if (mine !== seq) return;
       Object.assign(state, { report, volume, backlog: bl, error: null });

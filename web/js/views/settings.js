@@ -11,6 +11,7 @@ import { api } from '../api.js';
 import { loadDirectory, loadCanned } from '../actions.js';
 import { notify } from './toast.js';
 import { PRIORITIES, priorityLabel } from '../util/format.js';
+import { renderTemplatesSection } from './settings-templates.js';
 
 const SECTIONS = [
   { id: 'agents', label: 'Agents' },
@@ -19,6 +20,7 @@ const SECTIONS = [
   { id: 'sla', label: 'SLA policies' },
   { id: 'routing', label: 'Routing rules' },
   { id: 'canned', label: 'Canned responses' },
+  { id: 'templates', label: 'Templates' },
 ];
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const STRATEGIES = ['load_balanced', 'round_robin', 'skill', 'language', 'vip', 'time_based'];
@@ -103,6 +105,7 @@ function render() {
     : '';
   const section = {
     agents: renderAgents, teams: renderTeams, hours: renderHours, sla: renderSla, routing: renderRouting, canned: renderCanned,
+    templates: renderTemplatesSection,
   }[local.section];
   const active = document.activeElement;
   const keep = active && els.body.contains(active) && active.id ? active.id : null;

@@ -111,6 +111,29 @@ pub struct QualityReport {
     pub groups: Vec<RowOut>,
     /// Per day or week, with `period`.
     pub series: Vec<PointOut>,
+    /// Each group's figures per day or week, with `group_by` and `period`;
+    /// compact: values in the order of `definitions`.
+    pub group_series: Vec<GroupSeriesOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GroupSeriesOut {
+    pub key: Option<String>,
+    pub label: String,
+    pub points: Vec<GroupPointOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GroupPointOut {
+    pub start: i64,
+    pub end: i64,
+    pub label: String,
+    /// One per metric, in the order of `definitions`; `null` for no value.
+    pub values: Vec<Option<f64>>,
+    /// The denominators, same order.
+    pub denominators: Vec<i64>,
+    /// `green`, `amber`, `red` or `null`, same order.
+    pub ratings: Vec<Option<String>>,
 }
 
 fn thresholds(m: Metric) -> Option<ThresholdsOut> {
@@ -225,6 +248,14 @@ async fn build(state: &AppState, q: &QualityParams) -> ApiResult<QualityReport> 
         Some(b) => store.quality_series(from, to, b, &zone).await?,
         None => Vec::new(),
     };
+    let group_series = match bucket {
+        Some(b) if group_by != GroupBy::None => {
+            store
+                .quality_group_series(group_by, from, to, b, &zone)
+                .await?
+        }
+        _ => Vec::new(),
+    };
     Ok(QualityReport {
         from,
         to,
@@ -250,6 +281,31 @@ async fn build(state: &AppState, q: &QualityParams) -> ApiResult<QualityReport> 
                 end: p.end,
                 label: p.label.clone(),
                 metrics: p.row.metrics.iter().map(metric_out).collect(),
+            })
+            .collect(),
+        group_series: group_series
+            .into_iter()
+            .map(|g| GroupSeriesOut {
+                key: g.key,
+                label: g.label,
+                points: g
+                    .points
+                    .into_iter()
+                    .map(|p| {
+                        let by = |m: &Metric| p.row.get(*m);
+                        GroupPointOut {
+                            start: p.start,
+                            end: p.end,
+                            values: Metric::ALL.iter().map(|m| by(m).value).collect(),
+                            denominators: Metric::ALL.iter().map(|m| by(m).denominator).collect(),
+                            ratings: Metric::ALL
+                                .iter()
+                                .map(|m| by(m).rating.map(|r| r.as_str().into()))
+                                .collect(),
+                            label: p.label,
+                        }
+                    })
+                    .collect(),
             })
             .collect(),
     })
@@ -468,6 +524,35 @@ pub struct AgeOut {
     pub count: i64,
 }
 
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BacklogParams {
+    /// As for `/reports/quality` (default the last 7 days).
+    from: Option<String>,
+    to: Option<String>,
+    /// `day` (default) or `week`.
+    period: Option<String>,
+    tz: Option<String>,
+    /// `json` (default) or `csv` (the series, one line per day or week).
+    format: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BacklogPointOut {
+    pub start: i64,
+    pub end: i64,
+    /// The bucket's first day (`YYYY-MM-DD`).
+    pub label: String,
+    pub created: i64,
+    pub resolved_by_people: i64,
+    pub resolved_by_bot: i64,
+    /// Closed straight from an open status, never resolved.
+    pub closed_unresolved: i64,
+    pub reopened: i64,
+    /// Open tickets at `end`.
+    pub open_at_end: i64,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct BacklogOut {
     pub at: i64,
@@ -477,20 +562,53 @@ pub struct BacklogOut {
     pub oldest_created_at: Option<i64>,
     pub by_status_priority: Vec<BacklogCellOut>,
     pub by_age: Vec<AgeOut>,
+    /// The period of `series`.
+    pub from: i64,
+    pub to: i64,
+    pub timezone: String,
+    pub period: String,
+    /// Open tickets at `from`.
+    pub open_at_start: i64,
+    /// Per day or week, replayed from the audit trail's status changes.
+    pub series: Vec<BacklogPointOut>,
 }
 
-/// The open tickets now: by status and priority, by age, breached.
-#[utoipa::path(get, path = "/reports/backlog", tag = "reports",
-    responses((status = 200, body = BacklogOut), (status = 403, body = crate::error::ErrorBody)),
+/// The open tickets now (by status and priority, by age, breached) and the
+/// backlog over the period: per day or week, tickets created, resolved by
+/// people and by the bot, closed unresolved, reopened, and open at the end.
+/// `format=csv` gives the series as CSV.
+#[utoipa::path(get, path = "/reports/backlog", tag = "reports", params(BacklogParams),
+    responses((status = 200, body = BacklogOut), (status = 400, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn backlog(
     State(state): State<AppState>,
     agent: AuthAgent,
-) -> ApiResult<Json<BacklogOut>> {
+    q: Result<Query<BacklogParams>, QueryRejection>,
+) -> ApiResult<Response> {
     agent.require(Role::Supervisor)?;
+    let Query(q) = q?;
+    let csv = match q.format.as_deref().map(str::trim) {
+        None | Some("") | Some("json") => false,
+        Some("csv") => true,
+        Some(f) => {
+            return Err(ApiError::bad_request(format!(
+                "format must be json or csv, not {f:?}"
+            )));
+        }
+    };
+    let zone = zone(&state, q.tz.as_deref())?;
+    let (from, to) = period(&state, &zone, q.from.as_deref(), q.to.as_deref())?;
+    let bucket = match q.period.as_deref().map(str::trim) {
+        None | Some("") => Bucket::Day,
+        Some(p) => p
+            .parse::<Bucket>()
+            .map_err(|_| ApiError::bad_request(format!("period must be day or week, not {p:?}")))?,
+    };
     let now = state.now();
     let b = state.store.backlog(now).await?;
-    Ok(Json(BacklogOut {
+    let history = state.store.backlog_history(from, to, bucket, &zone).await?;
+    let out = BacklogOut {
         at: now,
         total: b.total,
         breached: b.breached,
@@ -514,7 +632,63 @@ pub async fn backlog(
                 count,
             })
             .collect(),
-    }))
+        from,
+        to,
+        timezone: zone.name().into(),
+        period: bucket.as_str().into(),
+        open_at_start: history.open_at_start,
+        series: history
+            .points
+            .into_iter()
+            .map(|p| BacklogPointOut {
+                start: p.start,
+                end: p.end,
+                label: p.label,
+                created: p.created,
+                resolved_by_people: p.resolved_by_people,
+                resolved_by_bot: p.resolved_by_bot,
+                closed_unresolved: p.closed_unresolved,
+                reopened: p.reopened,
+                open_at_end: p.open_at_end,
+            })
+            .collect(),
+    };
+    if !csv {
+        return Ok(Json(out).into_response());
+    }
+    let mut body = String::from(
+        "period_start,period_end,period,created,resolved_by_people,resolved_by_bot,closed_unresolved,reopened,open_at_end\r\n",
+    );
+    for p in &out.series {
+        body.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{}\r\n",
+            p.start,
+            p.end,
+            csv_field(&p.label),
+            p.created,
+            p.resolved_by_people,
+            p.resolved_by_bot,
+            p.closed_unresolved,
+            p.reopened,
+            p.open_at_end
+        ));
+    }
+    let name = format!(
+        "parley-backlog-{}-{}.csv",
+        zone.date_label(from),
+        zone.date_label(to - 1)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 #[cfg(test)]
