@@ -34,7 +34,12 @@ test('the SLA badge goes ok → warning (amber) → breached (red) as the clock 
 
     const from = newPhone();
     await customerText({ from, name: 'Sofia Clock', text: 'Hello, can someone help me with my order?' });
-    const ticket = await ticketFor(admin, from);
+    // The ticket exists once the message is stored; its SLA is planned when routing has run.
+    const ticket = await eventually(async () => {
+      const t = await api(admin, 'GET', `/tickets/${(await ticketFor(admin, from)).id}`);
+      assert.ok(t.sla.first_response_due_at, 'routed, SLA planned');
+      return t;
+    });
     assert.equal(ticket.sla.first_response_due_at - ticket.created_at, 4 * MIN, 'the short policy applies');
     assert.equal(ticket.sla.first_response_warn_at - ticket.created_at, 2 * MIN);
 
