@@ -166,8 +166,8 @@ pub struct BacklogHistory {
 }
 
 /// One day or week of [`BacklogHistory`], cut to the period: `start` is
-/// never before `from`, `end` never after `to`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// never before `from`, `end` never after `to`. The API serves it as is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct BacklogPoint {
     pub start: i64,
     pub end: i64,

@@ -210,9 +210,9 @@ impl Store {
                 n => caught_up += n as i64,
             }
         }
-        let visible = viewer.whisper_sql("m", "$4");
         let rows = match self.backend {
             Backend::Sqlite => {
+                let visible = viewer.whisper_sql("m", "$4");
                 let sql = format!(
                     "SELECT {cols} FROM messages_fts
                      JOIN messages m ON m.id = messages_fts.rowid {joins}
@@ -229,7 +229,7 @@ impl Store {
             }
             Backend::Postgres => {
                 let q = tsquery(&terms);
-                self.search_postgres(cols, joins, &visible, &q, before, limit + 1, viewer)
+                self.search_postgres(cols, joins, &q, before, limit + 1, viewer)
                     .await?
             }
         };
@@ -272,12 +272,10 @@ impl Store {
     /// estimates a prefix query (`zebra:*`) to match ~2% of rows whatever the
     /// word, so for a rare word it walks the whole table backwards (0.5-0.9 s on
     /// 2M messages, `parley bench inbox --database-url`).
-    #[allow(clippy::too_many_arguments)]
     async fn search_postgres(
         &self,
         cols: &str,
         joins: &str,
-        visible: &str,
         query: &str,
         before: i64,
         want: i64,
@@ -291,6 +289,7 @@ impl Store {
         };
         let upper = before.min(top.saturating_add(1));
         let lower = upper.saturating_sub(RECENT_WINDOW);
+        let visible = viewer.whisper_sql("m", "$4");
         let recent = format!(
             "SELECT {cols} FROM messages m {joins}
              WHERE m.text_search @@ to_tsquery('simple', $1) AND m.id < $2 AND m.id >= $5

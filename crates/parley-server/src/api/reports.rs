@@ -538,22 +538,6 @@ pub struct BacklogParams {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct BacklogPointOut {
-    pub start: i64,
-    pub end: i64,
-    /// The bucket's first day (`YYYY-MM-DD`).
-    pub label: String,
-    pub created: i64,
-    pub resolved_by_people: i64,
-    pub resolved_by_bot: i64,
-    /// Closed straight from an open status, never resolved.
-    pub closed_unresolved: i64,
-    pub reopened: i64,
-    /// Open tickets at `end`.
-    pub open_at_end: i64,
-}
-
-#[derive(Serialize, ToSchema)]
 pub struct BacklogOut {
     pub at: i64,
     pub total: i64,
@@ -570,7 +554,7 @@ pub struct BacklogOut {
     /// Open tickets at `from`.
     pub open_at_start: i64,
     /// Per day or week, replayed from the audit trail's status changes.
-    pub series: Vec<BacklogPointOut>,
+    pub series: Vec<parley_store::BacklogPoint>,
 }
 
 /// The open tickets now (by status and priority, by age, breached) and the
@@ -637,21 +621,7 @@ pub async fn backlog(
         timezone: zone.name().into(),
         period: bucket.as_str().into(),
         open_at_start: history.open_at_start,
-        series: history
-            .points
-            .into_iter()
-            .map(|p| BacklogPointOut {
-                start: p.start,
-                end: p.end,
-                label: p.label,
-                created: p.created,
-                resolved_by_people: p.resolved_by_people,
-                resolved_by_bot: p.resolved_by_bot,
-                closed_unresolved: p.closed_unresolved,
-                reopened: p.reopened,
-                open_at_end: p.open_at_end,
-            })
-            .collect(),
+        series: history.points,
     };
     if !csv {
         return Ok(Json(out).into_response());
