@@ -106,6 +106,14 @@ export const api = {
   putDesk: (spec) => request('PUT', '/admin/desk', { body: spec }),
   /** {text, language?, segment?, labels?, vip?, new_contact?, desk?}: what routing would do. */
   tryRouting: (body) => request('POST', '/routing/try', { body }),
+  /** Settings → Knowledge base: the intents as the files hold them, edits written back into them. */
+  kb: () => request('GET', '/admin/kb'),
+  createIntent: (etag, intent) => request('POST', '/admin/kb/intents', { body: { etag, intent } }),
+  updateIntent: (name, etag, intent) => request('PUT', `/admin/kb/intents/${enc(name)}`, { body: { etag, intent } }),
+  deleteIntent: (name, etag) => request('DELETE', `/admin/kb/intents/${enc(name)}`, { query: { etag } }),
+  tryKb: (text) => request('POST', '/admin/kb/try', { body: { text } }),
+  csatSettings: () => request('GET', '/admin/csat'),
+  putCsatSettings: (settings) => request('PUT', '/admin/csat', { body: settings }),
   teams: () => request('GET', '/teams'),
   queues: () => request('GET', '/queues'),
 

@@ -22,7 +22,7 @@
 //! problem is refused whole (the caller keeps the last good one).
 
 use crate::matcher::Matcher;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -50,15 +50,15 @@ struct FileSpec {
 /// A button under an answer: a plain title (tapping it sends the title, which
 /// is matched like any message), or a title that leads straight to an intent
 /// or to a person.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ButtonSpec {
     Title(String),
     Target {
         title: String,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         intent: Option<String>,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         handoff: bool,
     },
 }
@@ -250,7 +250,7 @@ struct IntentSpec {
 }
 
 /// A list message: the button that opens it and its rows.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListSpec {
     pub button: String,
@@ -606,7 +606,7 @@ fn header_lines(text: &str, header: &str) -> Vec<usize> {
         .collect()
 }
 
-fn default_title(name: &str) -> String {
+pub(crate) fn default_title(name: &str) -> String {
     let t = name.replace('_', " ");
     let mut c = t.chars();
     match c.next() {

@@ -10,6 +10,7 @@ pub mod dialog;
 pub mod embedding;
 pub mod eval;
 pub mod kb;
+pub mod kb_edit;
 pub mod llm;
 pub mod matcher;
 pub mod model;

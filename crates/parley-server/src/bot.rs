@@ -142,6 +142,9 @@ pub struct BotSlot {
     status: Arc<std::sync::Mutex<BotStatus>>,
     /// The embedding model, loaded once and kept across knowledge-base reloads.
     encoder: Arc<std::sync::OnceLock<Arc<parley_bot::embedding::Encoder>>>,
+    /// The folder as last loaded, so the watcher does not load again what
+    /// the admin screen has just put in force.
+    seen: Arc<std::sync::Mutex<Fingerprint>>,
 }
 
 impl BotSlot {
@@ -231,8 +234,10 @@ pub fn load_initial(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
+type Fingerprint = Vec<(PathBuf, u64, Option<std::time::SystemTime>)>;
+
 /// What a folder looks like on disk, to notice edits.
-fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>)> {
+fn fingerprint(dir: &Path) -> Fingerprint {
     let mut out: Vec<_> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.filter_map(|e| e.ok())
@@ -254,40 +259,45 @@ fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>)>
 
 /// Reloads the knowledge base when its folder changes.
 pub async fn watch_kb(state: AppState, dir: PathBuf, mut shutdown: watch::Receiver<bool>) {
-    let mut seen = fingerprint(&dir);
+    *state.bot.seen.lock().expect("bot seen lock") = fingerprint(&dir);
     loop {
         tokio::select! {
             _ = tokio::time::sleep(WATCH_INTERVAL) => {}
             _ = crate::stopped(&mut shutdown) => return,
         }
         let now_fp = fingerprint(&dir);
-        if now_fp == seen {
+        if *state.bot.seen.lock().expect("bot seen lock") == now_fp {
             continue;
         }
-        seen = now_fp;
-        // Training the embedding back end takes CPU seconds: off the runtime.
-        let (d, enc) = (dir.clone(), state.bot.encoder.get().cloned());
-        let loaded = tokio::task::spawn_blocking(move || load_with(&d, enc.as_ref()))
-            .await
-            .unwrap_or_else(|e| Err(anyhow::anyhow!("loading panicked: {e}")));
-        match loaded {
-            Ok(bot) => {
-                tracing::info!(dir = %dir.display(), intents = bot.kb().intents.len(), "knowledge base reloaded");
-                state.bot.set(bot, &dir, state.now());
-                state
-                    .bus
-                    .publish("bot.reloaded", json!({"status": state.bot.status()}));
-            }
-            Err(e) => {
-                tracing::warn!(dir = %dir.display(), error = %e, "knowledge base edit refused; keeping the last good one");
-                state.bot.refuse(e.to_string());
-                state.bus.publish(
-                    "bot.reload_failed",
-                    json!({"error": e.to_string(), "notify_roles": ["admin"]}),
-                );
-            }
+        if let Err(e) = reload(&state, &dir).await {
+            tracing::warn!(dir = %dir.display(), error = %e, "knowledge base edit refused; keeping the last good one");
+            state.bot.refuse(e.to_string());
+            state.bus.publish(
+                "bot.reload_failed",
+                json!({"error": e.to_string(), "notify_roles": ["admin"]}),
+            );
         }
     }
+}
+
+/// Loads the folder and puts it in force (the watcher, and the admin screen
+/// right after it writes a file, so the answer shows the bot as it now is).
+/// On an error the bot in force stays.
+pub async fn reload(state: &AppState, dir: &Path) -> anyhow::Result<()> {
+    let fp = fingerprint(dir);
+    // Training the embedding back end takes CPU seconds: off the runtime.
+    let (d, enc) = (dir.to_path_buf(), state.bot.encoder.get().cloned());
+    let loaded = tokio::task::spawn_blocking(move || load_with(&d, enc.as_ref()))
+        .await
+        .unwrap_or_else(|e| Err(anyhow::anyhow!("loading panicked: {e}")));
+    *state.bot.seen.lock().expect("bot seen lock") = fp;
+    let bot = loaded?;
+    tracing::info!(dir = %dir.display(), intents = bot.kb().intents.len(), "knowledge base reloaded");
+    state.bot.set(bot, dir, state.now());
+    state
+        .bus
+        .publish("bot.reloaded", json!({"status": state.bot.status()}));
+    Ok(())
 }
 
 /// The LLM client and what it is used for.

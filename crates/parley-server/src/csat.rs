@@ -7,10 +7,16 @@
 use crate::AppState;
 use crate::ingest::{publish_message, publish_ticket};
 use crate::outbox::OutboxPayload;
+use parley_core::sla::HumanDuration;
 use parley_store::{CsatReply, CsatReplyKind, CsatSettings, ReplyDraft};
 use parley_whatsapp::{ListRow, ListSection, OutboundContent, OutboundMessage};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::sync::Arc;
+use utoipa::ToSchema;
+
+/// Where Settings → CSAT keeps what an admin saved.
+pub const SETTING_KEY: &str = "csat";
 
 /// How surveys are sent. Filled from `[csat]` in the config file and
 /// `--csat-delay`; the defaults suit most desks.
@@ -115,6 +121,130 @@ impl CsatConfig {
             thanks: Some(text_draft(&self.thanks, "thanks")),
         }
     }
+}
+
+/// The survey settings in the config file's `[csat]` shape (durations as
+/// `"10m"`), as the admin API reads and writes them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CsatDocument {
+    pub enabled: bool,
+    #[schema(value_type = String, example = "10m")]
+    pub delay: HumanDuration,
+    #[schema(value_type = String, example = "24h")]
+    pub resurvey_after: HumanDuration,
+    #[schema(value_type = String, example = "24h")]
+    pub comment_window: HumanDuration,
+    pub question: String,
+    pub button: String,
+    pub labels: [String; 5],
+    pub follow_up: String,
+    pub thanks: String,
+}
+
+impl From<&CsatConfig> for CsatDocument {
+    fn from(c: &CsatConfig) -> Self {
+        CsatDocument {
+            enabled: c.enabled,
+            delay: HumanDuration::from_ms(c.delay_ms),
+            resurvey_after: HumanDuration::from_ms(c.resurvey_after_ms),
+            comment_window: HumanDuration::from_ms(c.comment_window_ms),
+            question: c.question.clone(),
+            button: c.button.clone(),
+            labels: c.labels.clone(),
+            follow_up: c.follow_up.clone(),
+            thanks: c.thanks.clone(),
+        }
+    }
+}
+
+impl CsatDocument {
+    /// The settings it describes, checked against Meta's limits.
+    pub fn to_config(&self) -> Result<CsatConfig, String> {
+        let trim = |s: &str| s.trim().to_string();
+        let cfg = CsatConfig {
+            enabled: self.enabled,
+            delay_ms: self.delay.as_ms(),
+            resurvey_after_ms: self.resurvey_after.as_ms(),
+            comment_window_ms: self.comment_window.as_ms(),
+            question: trim(&self.question),
+            button: trim(&self.button),
+            labels: self.labels.clone().map(|l| trim(&l)),
+            follow_up: trim(&self.follow_up),
+            thanks: trim(&self.thanks),
+        };
+        for (what, text) in [
+            ("question", &cfg.question),
+            ("button", &cfg.button),
+            ("follow_up", &cfg.follow_up),
+            ("thanks", &cfg.thanks),
+        ] {
+            if text.is_empty() {
+                return Err(format!("csat {what} cannot be empty"));
+            }
+        }
+        if let Some(i) = cfg.labels.iter().position(|l| l.is_empty()) {
+            return Err(format!(
+                "csat labels[{i}] (rating {}) cannot be empty",
+                i + 1
+            ));
+        }
+        cfg.validate()?;
+        Ok(cfg)
+    }
+}
+
+/// The survey settings in force and where they came from.
+#[derive(Debug, Clone)]
+pub struct CsatInForce {
+    pub config: CsatConfig,
+    /// `file` (the config file's `[csat]` or a `--csat-*` flag: read-only on
+    /// the screen), `database` (saved on the screen) or `default`.
+    pub source: &'static str,
+    pub updated_at: Option<i64>,
+    pub updated_by: Option<i64>,
+}
+
+/// Puts survey settings in force: the store's rules use them from the next
+/// resolution on, and surveys already scheduled go out with the new texts.
+pub fn put_in_force(state: &AppState, now: CsatInForce) {
+    state.store.set_csat_settings(now.config.store_settings());
+    *state.csat.write().unwrap_or_else(|e| e.into_inner()) = now;
+}
+
+pub fn in_force(state: &AppState) -> CsatInForce {
+    state.csat.read().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// At start-up: the file's settings if it has any, else what was saved on
+/// the screen, else the defaults.
+pub async fn load_initial(state: &AppState) -> anyhow::Result<()> {
+    if state.config.csat_from_file {
+        return Ok(());
+    }
+    let Some(stored) = state.store.get_setting(SETTING_KEY).await? else {
+        return Ok(());
+    };
+    match serde_json::from_str::<CsatDocument>(&stored.value)
+        .map_err(|e| e.to_string())
+        .and_then(|d| d.to_config())
+    {
+        Ok(config) => put_in_force(
+            state,
+            CsatInForce {
+                config,
+                source: "database",
+                updated_at: Some(stored.updated_at),
+                updated_by: stored.updated_by,
+            },
+        ),
+        // Only another version of Parley could have stored it: run on the
+        // defaults rather than not at all, and say so.
+        Err(e) => {
+            tracing::error!(error = %e, "the stored CSAT settings are not valid; using the defaults")
+        }
+    }
+    Ok(())
 }
 
 fn text(body: &str) -> OutboundContent {

@@ -99,6 +99,9 @@ pub struct ServerConfig {
     pub notify: Option<notifier::NotifyConfig>,
     /// CSAT surveys after resolution.
     pub csat: csat::CsatConfig,
+    /// `csat` came from the config file or a flag: it wins, and Settings →
+    /// CSAT is read-only. Otherwise what an admin saved there wins.
+    pub csat_from_file: bool,
     /// The FAQ bot's knowledge base; `None`: no bot, people answer everything.
     pub bot: Option<bot::BotConfig>,
     /// How often templates are synced from Meta (also at start-up); `None`:
@@ -131,6 +134,7 @@ impl ServerConfig {
             desk_file: None,
             notify: None,
             csat: Default::default(),
+            csat_from_file: false,
             bot: None,
             template_sync_interval: Some(Duration::from_secs(15 * 60)),
         }
@@ -170,6 +174,8 @@ pub struct AppState {
     pub presence: Arc<presence::Presence>,
     /// The last template sync; held while a sync runs, so syncs queue.
     pub template_sync: Arc<tokio::sync::Mutex<templates::SyncStatus>>,
+    /// The CSAT survey settings in force (the store holds the rules' copy).
+    pub csat: Arc<std::sync::RwLock<csat::CsatInForce>>,
 }
 
 impl AppState {
@@ -257,6 +263,16 @@ impl Server {
             &mut tasks,
         );
         let media = media::MediaStore::new(config.data_dir.join("media"))?;
+        let csat = csat::CsatInForce {
+            config: config.csat.clone(),
+            source: if config.csat_from_file {
+                "file"
+            } else {
+                "default"
+            },
+            updated_at: None,
+            updated_by: None,
+        };
         let state = AppState {
             config: Arc::new(config),
             store,
@@ -279,8 +295,10 @@ impl Server {
             bot_wake: Arc::new(Notify::new()),
             presence: Default::default(),
             template_sync: Default::default(),
+            csat: Arc::new(std::sync::RwLock::new(csat)),
         };
         desk::load_initial(&state).await?;
+        csat::load_initial(&state).await?;
         bot::load_initial(&state)?;
 
         tasks.spawn(ingest::run_processor(

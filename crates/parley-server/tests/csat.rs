@@ -519,3 +519,169 @@ async fn a_restart_between_resolution_and_survey_still_sends_it_exactly_once() {
     assert_eq!(ticket(&h, id).await["csat"]["state"], "sent");
     h.stop().await;
 }
+
+fn settings_with(v: &Value, f: impl FnOnce(&mut Value)) -> Value {
+    let mut s = v["settings"].clone();
+    f(&mut s);
+    s
+}
+
+#[tokio::test]
+async fn settings_saved_on_the_screen_are_used_at_once_and_survive_a_restart() {
+    let clock = Arc::new(FakeClock::new(now_ms()));
+    let dyn_clock: Arc<dyn Clock> = clock.clone();
+    let mut h = Harness::start_with(|_| {}, Some(dyn_clock.clone())).await;
+    setup(&h).await;
+
+    // Admins only; the defaults at first.
+    let (s, _) = h.get(&h.agent_token, "/admin/csat").await;
+    assert_eq!(s, 403);
+    let (s, doc) = h.get(&h.admin_token, "/admin/csat").await;
+    assert_eq!(s, 200, "{doc}");
+    assert_eq!(doc["source"], "default");
+    assert_eq!(doc["editable"], true);
+    assert_eq!(doc["settings"]["delay"], "10m");
+    assert_eq!(doc["settings"]["question"], QUESTION);
+    assert_eq!(doc["defaults"], doc["settings"]);
+
+    // Bad input is refused whole, naming what is wrong; nothing changes.
+    let put = |body: Value| {
+        let h = &h;
+        async move {
+            h.send(&h.admin_token, reqwest::Method::PUT, "/admin/csat", body)
+                .await
+        }
+    };
+    let (s, v) = put(settings_with(&doc, |s| s["delay"] = json!("soon"))).await;
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(v["error"]["code"], "invalid_csat");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("delay"),
+        "{v}"
+    );
+    let (s, v) = put(settings_with(&doc, |s| {
+        s["labels"][4] = json!("Absolutely wonderful!")
+    }))
+    .await;
+    assert_eq!(s, 422, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("csat survey"),
+        "{v}"
+    );
+    let (s, v) = put(settings_with(&doc, |s| {
+        s["button"] = json!("Please rate our support")
+    }))
+    .await;
+    assert_eq!(s, 422, "{v}");
+    let (s, v) = put(settings_with(&doc, |s| s["thanks"] = json!("  "))).await;
+    assert_eq!(s, 422, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("thanks"),
+        "{v}"
+    );
+    let (s, v) = put(json!({"enabled": true})).await;
+    assert_eq!(s, 422, "{v}");
+    let (s, v) = h
+        .send(
+            &h.agent_token,
+            reqwest::Method::PUT,
+            "/admin/csat",
+            doc["settings"].clone(),
+        )
+        .await;
+    assert_eq!(s, 403, "{v}");
+    assert_eq!(
+        h.get(&h.admin_token, "/admin/csat").await.1["source"],
+        "default"
+    );
+
+    // A shorter delay and Spanish texts: the next resolution uses them.
+    let (s, v) = put(settings_with(&doc, |s| {
+        s["delay"] = json!("2m");
+        s["question"] = json!("¿Cómo valoras nuestra atención?");
+        s["button"] = json!("Valorar");
+        s["labels"] = json!(["Muy mala", "Mala", "Normal", "Buena", "Excelente"]);
+        s["thanks"] = json!("¡Gracias por tu opinión!");
+    }))
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["source"], "database");
+    assert_eq!(v["settings"]["delay"], "2m");
+    assert!(v["updated_at"].as_i64().is_some());
+
+    let from = "15550411";
+    let id = resolved(&h, from).await;
+    let t = ticket(&h, id).await;
+    assert_eq!(t["csat"]["scheduled_at"], clock.now_ms() + 2 * MIN, "{t}");
+    clock.advance(2 * MIN);
+    let survey = survey_sent(&h, from).await;
+    assert_eq!(
+        survey["interactive"]["body"]["text"],
+        "¿Cómo valoras nuestra atención?"
+    );
+    assert_eq!(survey["interactive"]["action"]["button"], "Valorar");
+    assert_eq!(
+        survey["interactive"]["action"]["sections"][0]["rows"][0]["title"],
+        "⭐⭐⭐⭐⭐ Excelente"
+    );
+    rate(&h, from, &survey, 5).await;
+    eventually(T, "the new thanks", || async {
+        texts_to(&h, from)
+            .contains(&"¡Gracias por tu opinión!".to_string())
+            .then_some(())
+    })
+    .await;
+
+    // Turned off: a resolution schedules nothing.
+    let (s, v) = put(settings_with(&v, |s| s["enabled"] = json!(false))).await;
+    assert_eq!(s, 200, "{v}");
+    let from2 = "15550412";
+    let id2 = resolved(&h, from2).await;
+    assert!(
+        ticket(&h, id2).await["csat"].is_null(),
+        "no survey while off"
+    );
+
+    // Stored: a restart keeps what the admin saved.
+    let dir = std::mem::replace(&mut h.dir, tempfile::tempdir().unwrap());
+    h.stop().await;
+    let mut h = Harness::start_in(dir, |_| {}, Some(dyn_clock)).await;
+    let (_, doc) = h.get(&h.admin_token, "/admin/csat").await;
+    assert_eq!(doc["source"], "database");
+    assert_eq!(doc["settings"]["enabled"], false);
+    assert_eq!(doc["settings"]["delay"], "2m");
+    assert_eq!(doc["settings"]["button"], "Valorar");
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn a_csat_section_in_the_config_file_wins_and_the_screen_is_read_only() {
+    let mut h = Harness::start_with(
+        |cfg| {
+            cfg.csat.delay_ms = 5 * MIN;
+            cfg.csat_from_file = true;
+        },
+        None,
+    )
+    .await;
+    let (s, doc) = h.get(&h.admin_token, "/admin/csat").await;
+    assert_eq!(s, 200, "{doc}");
+    assert_eq!(doc["source"], "file");
+    assert_eq!(doc["editable"], false);
+    assert_eq!(doc["settings"]["delay"], "5m");
+    let mut changed = doc["settings"].clone();
+    changed["delay"] = json!("1m");
+    let (s, v) = h
+        .send(&h.admin_token, reqwest::Method::PUT, "/admin/csat", changed)
+        .await;
+    assert_eq!(s, 409, "{v}");
+    assert_eq!(v["error"]["code"], "managed_by_file");
+    assert_eq!(
+        h.get(&h.admin_token, "/admin/csat").await.1["settings"]["delay"],
+        "5m"
+    );
+    h.stop().await;
+}

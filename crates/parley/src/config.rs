@@ -314,6 +314,19 @@ impl CommonOpts {
             cfg.notify = Some(parley_server::notifier::NotifyConfig { url, secret });
         }
         let c = file.csat;
+        // Any of these makes the file the source of truth for surveys, and
+        // Settings → CSAT read-only (see README, "CSAT").
+        cfg.csat_from_file = self.csat_enabled.is_some()
+            || self.csat_delay.is_some()
+            || c.enabled.is_some()
+            || c.delay.is_some()
+            || c.resurvey_after.is_some()
+            || c.comment_window.is_some()
+            || c.question.is_some()
+            || c.button.is_some()
+            || c.labels.is_some()
+            || c.follow_up.is_some()
+            || c.thanks.is_some();
         let duration = |key: &str, value: Option<String>, default: i64| -> anyhow::Result<i64> {
             match value {
                 Some(v) => v
@@ -508,6 +521,7 @@ mod tests {
         assert_eq!(cfg.csat.delay_ms, 5 * 60_000);
         assert_eq!(cfg.csat.resurvey_after_ms, 2 * 24 * 3_600_000);
         assert_eq!(cfg.csat.thanks, "Gracias");
+        assert!(cfg.csat_from_file, "a [csat] section makes the file win");
         let cfg = CommonOpts {
             config: Some(p),
             csat_delay: Some("15m".into()),
@@ -520,9 +534,11 @@ mod tests {
         assert!(!cfg.csat.enabled);
         // Defaults without a file; a bad duration or a text past Meta's
         // limits stops the start.
-        assert_eq!(
-            CommonOpts::default().resolve().unwrap().csat.delay_ms,
-            10 * 60_000
+        let defaults = CommonOpts::default().resolve().unwrap();
+        assert_eq!(defaults.csat.delay_ms, 10 * 60_000);
+        assert!(
+            !defaults.csat_from_file,
+            "without [csat] the screen decides"
         );
         let bad = CommonOpts {
             csat_delay: Some("soon".into()),

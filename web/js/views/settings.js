@@ -1,5 +1,6 @@
 // Administration without editing files: agents, teams, business hours, SLA
-// policies, routing rules (with a "try it" box) and canned responses. The
+// policies, routing rules (with a "try it" box), canned responses, and (in
+// their own modules) templates, the knowledge base and the CSAT survey. The
 // desk sections (teams, hours, SLA, routing) edit a copy of the desk
 // configuration (GET /admin/desk) and save it whole (PUT /admin/desk): the
 // server checks it as a whole and names the part that is wrong, and nothing
@@ -12,6 +13,8 @@ import { loadDirectory, loadCanned } from '../actions.js';
 import { notify } from './toast.js';
 import { PRIORITIES, priorityLabel } from '../util/format.js';
 import { renderTemplatesSection } from './settings-templates.js';
+import { renderKbSection } from './settings-kb.js';
+import { renderCsatSection } from './settings-csat.js';
 
 const SECTIONS = [
   { id: 'agents', label: 'Agents' },
@@ -21,7 +24,11 @@ const SECTIONS = [
   { id: 'routing', label: 'Routing rules' },
   { id: 'canned', label: 'Canned responses' },
   { id: 'templates', label: 'Templates' },
+  { id: 'kb', label: 'Knowledge base' },
+  { id: 'csat', label: 'CSAT survey' },
 ];
+// The sections that edit the desk configuration (the desk file wins over them).
+const DESK_SECTIONS = new Set(['teams', 'hours', 'sla', 'routing']);
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const STRATEGIES = ['load_balanced', 'round_robin', 'skill', 'language', 'vip', 'time_based'];
 
@@ -98,14 +105,24 @@ function render() {
   els.nav.replaceChildren(...SECTIONS.map((x) => h('a.settings-link', {
     href: `#settings/${x.id}`, 'aria-current': x.id === local.section ? 'page' : 'false',
   }, x.label)));
-  const managed = fileManaged();
+  const managed = fileManaged() && DESK_SECTIONS.has(local.section);
   els.banner.hidden = !managed;
   els.banner.textContent = managed
     ? `The desk configuration comes from a file (${local.doc.status.file || 'desk file'}); it wins over these screens. Edit the file: it is reloaded automatically.`
     : '';
+  // These load and redraw themselves; rebuilding one on an unrelated change
+  // (an agent's status, say) would throw away an edit in progress.
+  const standalone = { templates: renderTemplatesSection, kb: renderKbSection, csat: renderCsatSection }[local.section];
+  if (standalone) {
+    if (local.mounted?.id !== local.section || !els.body.contains(local.mounted.el)) {
+      local.mounted = { id: local.section, el: standalone() };
+      els.body.replaceChildren(local.mounted.el);
+    }
+    return;
+  }
+  local.mounted = null;
   const section = {
     agents: renderAgents, teams: renderTeams, hours: renderHours, sla: renderSla, routing: renderRouting, canned: renderCanned,
-    templates: renderTemplatesSection,
   }[local.section];
   const active = document.activeElement;
   const keep = active && els.body.contains(active) && active.id ? active.id : null;

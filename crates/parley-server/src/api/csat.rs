@@ -111,3 +111,100 @@ pub async fn send_now(
         Json(state.store.csat_survey(sent.survey_id).await?),
     ))
 }
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct CsatSettingsView {
+    /// `file` (the config file's `[csat]` or a `--csat-*` flag; read-only
+    /// here), `database` (saved here) or `default`.
+    pub source: &'static str,
+    /// Whether PUT /admin/csat may change them.
+    pub editable: bool,
+    pub updated_at: Option<i64>,
+    pub updated_by: Option<i64>,
+    pub settings: crate::csat::CsatDocument,
+    /// Parley's defaults, for "reset".
+    pub defaults: crate::csat::CsatDocument,
+}
+
+fn settings_view(state: &AppState) -> CsatSettingsView {
+    let now = crate::csat::in_force(state);
+    CsatSettingsView {
+        source: now.source,
+        editable: !state.config.csat_from_file,
+        updated_at: now.updated_at,
+        updated_by: now.updated_by,
+        settings: (&now.config).into(),
+        defaults: (&crate::csat::CsatConfig::default()).into(),
+    }
+}
+
+/// The CSAT survey settings in force and where they come from (admins only).
+#[utoipa::path(get, path = "/admin/csat", tag = "csat",
+    responses((status = 200, body = CsatSettingsView), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_settings(
+    State(state): State<AppState>,
+    agent: AuthAgent,
+) -> ApiResult<axum::Json<CsatSettingsView>> {
+    agent.require(Role::Admin)?;
+    Ok(Json(settings_view(&state)))
+}
+
+/// Replaces the CSAT survey settings (admins only), in force at once: the
+/// next resolution schedules with the new delay, and surveys still waiting
+/// go out with the new texts. Every text is checked against WhatsApp's limits
+/// (422 `invalid_csat` names the field). 409 `managed_by_file` when the
+/// config file's `[csat]` or a `--csat-*` flag sets them: the file wins.
+#[utoipa::path(put, path = "/admin/csat", tag = "csat", request_body = crate::csat::CsatDocument,
+    responses((status = 200, body = CsatSettingsView), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn put_settings(
+    State(state): State<AppState>,
+    agent: AuthAgent,
+    body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<axum::Json<CsatSettingsView>> {
+    agent.require(Role::Admin)?;
+    if state.config.csat_from_file {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "managed_by_file",
+            "the CSAT settings come from the config file's [csat] section or a --csat-* flag; change them there and restart",
+        ));
+    }
+    let Json(body) = body?;
+    let invalid = |m: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_csat", m);
+    let doc: crate::csat::CsatDocument = serde_path_to_error::deserialize(body).map_err(|e| {
+        let at = e.path().to_string();
+        invalid(if at == "." {
+            format!("the CSAT settings are not valid: {}", e.inner())
+        } else {
+            format!("csat {at}: {}", e.inner())
+        })
+    })?;
+    let config = doc.to_config().map_err(invalid)?;
+    let now = state.now();
+    let stored = crate::csat::CsatDocument::from(&config);
+    state
+        .store
+        .put_setting(
+            crate::csat::SETTING_KEY,
+            &serde_json::to_string(&stored).map_err(|e| ApiError::internal(e.to_string()))?,
+            Some(agent.0.id),
+            now,
+        )
+        .await?;
+    crate::csat::put_in_force(
+        &state,
+        crate::csat::CsatInForce {
+            config,
+            source: "database",
+            updated_at: Some(now),
+            updated_by: Some(agent.0.id),
+        },
+    );
+    state.bus.publish(
+        "csat.settings_changed",
+        serde_json::json!({"by": agent.0.id, "notify_roles": ["admin"]}),
+    );
+    Ok(Json(settings_view(&state)))
+}

@@ -6,6 +6,7 @@ pub mod bot;
 pub mod canned;
 pub mod contacts;
 pub mod csat;
+pub mod kb;
 pub mod notes;
 pub mod presence;
 pub mod reports;
@@ -88,6 +89,11 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(routing::transfer))
         .routes(routes!(csat::summary))
         .routes(routes!(csat::send_now))
+        .routes(routes!(csat::get_settings, csat::put_settings))
+        .routes(routes!(kb::get_kb))
+        .routes(routes!(kb::create_intent))
+        .routes(routes!(kb::update_intent, kb::delete_intent))
+        .routes(routes!(kb::try_kb))
         .routes(routes!(bot::status))
         .routes(routes!(bot::deflection))
         .routes(routes!(bot::session))
