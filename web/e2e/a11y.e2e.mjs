@@ -6,38 +6,10 @@
 // the floor and the reports have content to audit.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import {
   launch, newPage, signIn, waitLive, ticketRow, customerText, login, api, ticketFor,
-  assertNoErrors, useServerClock, newPhone, webhook, inboundMessage, BASE, ADMIN, AGENT,
+  assertNoErrors, useServerClock, newPhone, webhook, inboundMessage, audit, BASE, ADMIN, AGENT,
 } from './lib.mjs';
-
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-
-/**
- * Runs axe on the page (or `include`, a CSS selector) and fails with each
- * violation's rule, impact, help text and the first offending elements.
- */
-async function audit(page, what, { include } = {}) {
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
-    await page.addScriptTag({ path: AXE });
-  }
-  const violations = await page.evaluate(async ({ tags, include }) => {
-    const r = await window.axe.run(include ? { include: [include] } : document, {
-      runOnly: { type: 'tag', values: tags },
-      resultTypes: ['violations'],
-    });
-    return r.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.slice(0, 4).map((n) => `${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`),
-    }));
-  }, { tags: TAGS, include });
-  const text = violations.map((v) => `  [${v.impact}] ${v.id}: ${v.help}\n${v.nodes.map((n) => `      ${n}`).join('\n')}`);
-  assert.equal(violations.length, 0, `${what}: ${violations.length} accessibility violation(s)\n${text.join('\n')}`);
-}
 
 let browser;
 const ana = { from: newPhone(), name: 'Ana López', text: 'Hi! Where is my order 10042? It was supposed to arrive on Friday.' };
@@ -156,7 +128,7 @@ test('every main screen passes the WCAG 2.1 AA audit', async () => {
     await p.locator('.qa-groups tr[data-group]').first().waitFor();
     await audit(p, 'reports by agent');
 
-    for (const section of ['agents', 'teams', 'hours', 'sla', 'routing', 'canned']) {
+    for (const section of ['agents', 'teams', 'hours', 'sla', 'routing', 'canned', 'templates', 'csat']) {
       await p.goto(`${BASE}/#settings/${section}`);
       await p.locator(`.settings-link[href="#settings/${section}"][aria-current="page"]`).waitFor();
       await p.locator('.settings-body :is(table, fieldset, form, ol)').first().waitFor();

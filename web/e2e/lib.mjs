@@ -7,6 +7,7 @@
 // playwright-core has no `expect`: wait with locators (they auto-wait) and
 // `eventually(fn)`, which retries an assertion until it holds or times out.
 import { createHmac, randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -106,11 +107,12 @@ export function ticketRow(page, name) {
  * pixels apart) is left alone, so running the tests does not rewrite the
  * committed screenshots when the UI did not change.
  */
-export async function screenshot(page, name) {
+export async function screenshot(page, name, { mask = [] } = {}) {
   if (!SCREENSHOTS) return null;
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
-  const png = await page.screenshot({ animations: 'disabled', caret: 'hide' });
+  // `mask`: locators of what differs between runs (a temporary folder's name).
+  const png = await page.screenshot({ animations: 'disabled', caret: 'hide', mask });
   if (existsSync(path) && await samePicture(page.context().browser(), readFileSync(path), png)) return path;
   writeFileSync(path, png);
   return path;
@@ -262,4 +264,33 @@ export async function eventually(fn, { timeout = TIMEOUT, interval = 50 } = {}) 
     }
     await new Promise((r) => setTimeout(r, interval));
   }
+}
+
+// ---------- accessibility ----------
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/**
+ * Runs axe on the page (or `include`, a CSS selector) and fails with each
+ * violation's rule, impact, help text and the first offending elements.
+ */
+export async function audit(page, what, { include } = {}) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    await page.addScriptTag({ path: AXE });
+  }
+  const violations = await page.evaluate(async ({ tags, include }) => {
+    const r = await window.axe.run(include ? { include: [include] } : document, {
+      runOnly: { type: 'tag', values: tags },
+      resultTypes: ['violations'],
+    });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 4).map((n) => `${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`),
+    }));
+  }, { tags: TAGS, include });
+  const text = violations.map((v) => `  [${v.impact}] ${v.id}: ${v.help}\n${v.nodes.map((n) => `      ${n}`).join('\n')}`);
+  assert.equal(violations.length, 0, `${what}: ${violations.length} accessibility violation(s)\n${text.join('\n')}`);
 }

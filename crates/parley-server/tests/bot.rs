@@ -1235,3 +1235,277 @@ async fn two_messages_in_one_webhook_are_read_in_order_with_the_bots_memory() {
     );
     assert!(body(&m[1]).contains("Order #10042"), "{}", m[1]);
 }
+
+async fn kb_doc(b: &Bot) -> Value {
+    let (s, v) = b.h.get(&b.h.admin_token, "/admin/kb").await;
+    assert_eq!(s, 200, "{v}");
+    v
+}
+
+#[tokio::test]
+async fn the_settings_screen_edits_the_files_in_place_and_the_bot_answers_with_the_edit_at_once() {
+    let mut b = start().await;
+    let (s, _) = b.h.get(&b.h.agent_token, "/admin/kb").await;
+    assert_eq!(s, 403, "admins only");
+    let doc = kb_doc(&b).await;
+    assert_eq!(doc["errors"], json!([]));
+    assert_eq!(doc["new_intents_file"], "settings.toml");
+    let returns = doc["intents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "returns_policy")
+        .unwrap()
+        .clone();
+    assert_eq!(returns["file"], "returns.toml");
+    assert_eq!(returns["title"], "Returns");
+    assert_eq!(
+        returns["buttons"][2],
+        json!({"title": "Talk to a person", "handoff": true})
+    );
+    assert!(
+        doc["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "track_order"),
+        "{}",
+        doc["actions"]
+    );
+    let etag = doc["etag"].as_str().unwrap().to_string();
+
+    // A new intent: written to settings.toml, in force before the answer.
+    let gift = json!({
+        "name": "gift_cards",
+        "examples": ["do you sell gift cards", "gift voucher", "can I buy a gift card"],
+        "answer": "Gift cards from 10 to 500 EUR, {{customer_name}}.",
+        "buttons": ["Buy one", {"title": "Talk to a person", "handoff": true}]
+    });
+    let (s, v) =
+        b.h.post(
+            &b.h.admin_token,
+            "/admin/kb/intents",
+            json!({"etag": etag, "intent": gift}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v["status"]["intents"],
+        doc["status"]["intents"].as_u64().unwrap() + 1
+    );
+    let written = std::fs::read_to_string(b.kb.join("settings.toml")).unwrap();
+    assert!(written.contains("name = \"gift_cards\""), "{written}");
+    assert!(
+        written.contains("{ title = \"Talk to a person\", handoff = true }"),
+        "{written}"
+    );
+    b.h.customer_text("4915100000031", "can I buy a gift voucher?")
+        .await;
+    let m = b.received("4915100000031", 1).await;
+    assert!(
+        body(&m[0]).contains("Gift cards from 10 to 500 EUR, Ana"),
+        "{}",
+        m[0]
+    );
+
+    // An edit made on an old copy is refused: someone may have edited by hand.
+    let (s, v) =
+        b.h.send(
+            &b.h.admin_token,
+            reqwest::Method::PUT,
+            "/admin/kb/intents/gift_cards",
+            json!({"etag": etag, "intent": gift}),
+        )
+        .await;
+    assert_eq!(s, 409, "{v}");
+    assert_eq!(v["error"]["code"], "changed_on_disk");
+
+    // Changing an intent of the shipped files keeps the rest of the file as it was.
+    let before = std::fs::read_to_string(b.kb.join("returns.toml")).unwrap();
+    let etag = v_etag(&b).await;
+    let mut changed = returns.clone();
+    changed["answer"] = json!("Returns are free within 60 days of delivery, in the EU.");
+    for k in ["file", "line"] {
+        changed.as_object_mut().unwrap().remove(k);
+    }
+    let (s, v) =
+        b.h.send(
+            &b.h.admin_token,
+            reqwest::Method::PUT,
+            "/admin/kb/intents/returns_policy",
+            json!({"etag": etag, "intent": changed}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let after = std::fs::read_to_string(b.kb.join("returns.toml")).unwrap();
+    let old_answer = before
+        .lines()
+        .find(|l| l.starts_with("answer = \"You can return anything"))
+        .unwrap();
+    assert_eq!(
+        after,
+        before.replace(
+            old_answer,
+            "answer = \"Returns are free within 60 days of delivery, in the EU.\""
+        ),
+        "only the answer line changed"
+    );
+    b.h.customer_text("4915100000032", "how do I return my purchase")
+        .await;
+    let m = b.received("4915100000032", 1).await;
+    assert!(body(&m[0]).contains("within 60 days"), "{}", m[0]);
+
+    // A change that breaks the knowledge base is refused whole, nothing written.
+    let etag = v_etag(&b).await;
+    let mut bad = gift.clone();
+    bad["buttons"] = json!(["one", "two", "three", "four"]);
+    let settings_before = std::fs::read_to_string(b.kb.join("settings.toml")).unwrap();
+    let (s, v) =
+        b.h.send(
+            &b.h.admin_token,
+            reqwest::Method::PUT,
+            "/admin/kb/intents/gift_cards",
+            json!({"etag": etag, "intent": bad}),
+        )
+        .await;
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(v["error"]["code"], "invalid_intent");
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("settings.toml: line") && msg.contains("at most 3"),
+        "{msg}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(b.kb.join("settings.toml")).unwrap(),
+        settings_before
+    );
+    // So is deleting an intent others lead to, and a duplicate name.
+    let (s, v) =
+        b.h.send(
+            &b.h.admin_token,
+            reqwest::Method::DELETE,
+            &format!("/admin/kb/intents/start_return?etag={etag}"),
+            json!(null),
+        )
+        .await;
+    assert_eq!(s, 422, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("leads to \"start_return\""),
+        "{v}"
+    );
+    let (s, v) =
+        b.h.post(
+            &b.h.admin_token,
+            "/admin/kb/intents",
+            json!({"etag": etag, "intent": gift}),
+        )
+        .await;
+    assert_eq!(s, 409, "{v}");
+    assert_eq!(v["error"]["code"], "conflict");
+
+    // Try it: the bot in force, without sending anything.
+    let sent_before = b.h.fake.sent_messages().len();
+    let (s, t) =
+        b.h.post(
+            &b.h.admin_token,
+            "/admin/kb/try",
+            json!({"text": "this item doesn't fit, what are my options?"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{t}");
+    assert!(
+        ["returns_policy", "start_return", "exchanges"]
+            .contains(&t["candidates"][0][0].as_str().unwrap()),
+        "{t}"
+    );
+    assert!(!t["why"].as_str().unwrap().is_empty());
+    if t["outcome"] == "slot" {
+        assert_eq!(t["action"], "create_return", "the action that asks: {t}");
+    }
+    let (_, t) =
+        b.h.post(
+            &b.h.admin_token,
+            "/admin/kb/try",
+            json!({"text": "gift voucher"}),
+        )
+        .await;
+    assert_eq!(t["outcome"], "answer", "{t}");
+    assert_eq!(t["intent"], "gift_cards");
+    assert!(
+        t["messages"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Gift cards"),
+        "{t}"
+    );
+    let (_, t) =
+        b.h.post(
+            &b.h.admin_token,
+            "/admin/kb/try",
+            json!({"text": "what is the meaning of life and the universe"}),
+        )
+        .await;
+    assert_eq!(t["outcome"], "handoff", "{t}");
+    assert_eq!(
+        b.h.fake.sent_messages().len(),
+        sent_before,
+        "try sends nothing"
+    );
+
+    // Delete: gone from the file and from the bot.
+    let etag = v_etag(&b).await;
+    let (s, v) =
+        b.h.send(
+            &b.h.admin_token,
+            reqwest::Method::DELETE,
+            &format!("/admin/kb/intents/gift_cards?etag={etag}"),
+            json!(null),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(
+        !v["intents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["name"] == "gift_cards")
+    );
+    assert!(
+        !std::fs::read_to_string(b.kb.join("settings.toml"))
+            .unwrap()
+            .contains("gift_cards")
+    );
+    let (_, t) =
+        b.h.post(
+            &b.h.admin_token,
+            "/admin/kb/try",
+            json!({"text": "gift voucher"}),
+        )
+        .await;
+    assert_ne!(t["intent"], "gift_cards", "{t}");
+    b.h.stop().await;
+}
+
+async fn v_etag(b: &Bot) -> String {
+    kb_doc(b).await["etag"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn without_a_knowledge_base_the_screen_says_how_to_configure_one() {
+    let mut h = Harness::start().await;
+    let (s, v) = h.get(&h.admin_token, "/admin/kb").await;
+    assert_eq!(s, 409, "{v}");
+    assert_eq!(v["error"]["code"], "not_configured");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("--kb"),
+        "{v}"
+    );
+    let (s, v) = h
+        .post(&h.admin_token, "/admin/kb/try", json!({"text": "hello"}))
+        .await;
+    assert_eq!(s, 409, "{v}");
+    h.stop().await;
+}

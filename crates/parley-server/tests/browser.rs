@@ -27,12 +27,26 @@ const FIXED_CLOCK_FILES: &[&str] = &[
     "templates.e2e.mjs",
     "collab.e2e.mjs",
     "admin.e2e.mjs",
+    "settings.e2e.mjs",
 ];
 /// 2026-03-02 09:41:00 UTC.
 const FIXED_START_MS: i64 = 1_772_444_460_000;
 /// Files whose server starts over `harness::seed_report_history`, its clock
 /// running from `harness::REPORT_NOW` (the page on the same clock).
 const SEEDED_REPORT_FILES: &[&str] = &["reports.e2e.mjs", "a11y.e2e.mjs"];
+/// Files whose server has a copy of `examples/kb` as its FAQ bot's knowledge base.
+const BOT_FILES: &[&str] = &["settings.e2e.mjs"];
+
+/// A copy of the example knowledge base under `dir`, for a server to edit.
+fn kb_copy(dir: &Path) -> PathBuf {
+    let kb = dir.join("kb");
+    std::fs::create_dir_all(&kb).unwrap();
+    for e in std::fs::read_dir(repo().join("examples/kb")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, kb.join(p.file_name().unwrap())).unwrap();
+    }
+    kb
+}
 
 /// The wall clock shifted by a fixed amount: time runs, from a chosen start.
 struct ShiftedClock(i64);
@@ -130,7 +144,23 @@ async fn browser_end_to_end_tests_pass() {
         if seeded {
             harness::seed_report_history(dir.path()).await;
         }
-        let mut h = Harness::start_in(dir, |_| {}, clock).await;
+        let kb = BOT_FILES
+            .contains(&file.as_str())
+            .then(|| kb_copy(dir.path()));
+        let mut h = Harness::start_in(
+            dir,
+            |cfg| {
+                cfg.bot = kb.map(|kb_dir| parley_server::bot::BotConfig {
+                    kb_dir,
+                    public_url: None,
+                    embedding_model: None,
+                    llm: None,
+                    llm_tasks: Default::default(),
+                })
+            },
+            clock,
+        )
+        .await;
         let mut cmd = tokio::process::Command::new("node");
         cmd.arg("--test")
             .arg("--test-reporter=tap")

@@ -163,12 +163,13 @@ export function renderKbSection() {
     }
     const status = doc.status || {};
     head.push(
-      h('p.settings-note', `The FAQ bot's intents, as written in the files of ${doc.dir}. Saving writes into those files (their comments and layout are kept); new intents go to ${doc.new_intents_file}. Editing the files by hand still works: they are reloaded within a second.`),
+      h('p.settings-note', 'The FAQ bot\'s intents, as written in the files of ', h('code#kb-dir', doc.dir),
+        `. Saving writes into those files (their comments and layout are kept); new intents go to ${doc.new_intents_file}. Editing the files by hand still works: they are reloaded within a second.`),
       h('p.muted#kb-status', `${status.intents ?? 0} intents, ${status.actions ?? 0} actions, ${status.model || 'builtin'} matcher, loaded ${when(status.loaded_at)}.`),
       status.last_error ? h('p.form-error', { role: 'alert' }, `The last edit of the files was refused (the bot keeps the version before it): ${status.last_error}`) : null,
       doc.errors.length ? h('div.form-error', { role: 'alert' }, h('p', 'The files do not load as they are now; fix them by hand:'),
         h('ul', doc.errors.map((e) => h('li', e)))) : null);
-    root.replaceChildren(...head, st.editing === null ? list(doc) : editor(doc), tryBox());
+    root.replaceChildren(...head.filter(Boolean), st.editing === null ? list(doc) : editor(doc), tryBox());
   }
 
   function list(doc) {

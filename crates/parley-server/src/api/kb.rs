@@ -311,17 +311,25 @@ pub async fn try_kb(
             &Signals::default(),
             &vars,
         );
+        // A slot question belongs to the action of the intent it answers.
+        let intent_action = turn
+            .analysis
+            .intent
+            .as_deref()
+            .and_then(|i| bot.kb().intent(i))
+            .and_then(|i| i.action.clone());
         (
             turn,
             bot.settings().answer_threshold,
             bot.settings().clarify_threshold,
+            intent_action,
         )
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))?;
-    let (turn, answer_threshold, clarify_threshold) = turn;
+    let (turn, answer_threshold, clarify_threshold, intent_action) = turn;
     let (messages, handoff, action) = match turn.step {
-        Step::Reply(m) | Step::Resolve(m) => (m, None, None),
+        Step::Reply(m) | Step::Resolve(m) => (m, None, intent_action),
         Step::Handoff { messages, reason } => (messages, Some(reason.as_str().to_string()), None),
         Step::Call(call) => (call.before, None, Some(call.action)),
     };
