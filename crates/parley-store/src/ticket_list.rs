@@ -258,8 +258,14 @@ impl Where {
         q
     }
 
-    /// The filter's conditions, everything but sort and cursor.
-    fn filter(f: &TicketFilter, now: i64) -> Where {
+    /// The filter's conditions, everything but sort and cursor. `list`: for
+    /// a page rather than a count. At risk, a page filters the view's own
+    /// order index instead of reading a range of the warning index: most open
+    /// tickets of a busy desk can be at risk at once, and PostgreSQL, whose
+    /// estimate of how many comes from statistics older than the clock,
+    /// would read and sort them all to return 50. The unary `+` keeps both
+    /// engines off that index; a count still uses it.
+    fn filter(f: &TicketFilter, now: i64, list: bool) -> Where {
         let mut w = Where::default();
         if let Some(statuses) = &f.statuses {
             w.push(statuses_sql(statuses));
@@ -303,7 +309,12 @@ impl Where {
         }
         if f.sla_at_risk {
             let p = w.int(now);
-            w.push(format!("t.sla_warn_at <= {p}"));
+            let col = if list {
+                "+t.sla_warn_at"
+            } else {
+                "t.sla_warn_at"
+            };
+            w.push(format!("{col} <= {p}"));
         }
         w
     }
@@ -407,7 +418,7 @@ impl Store {
     /// How many tickets a filter matches, counting no further than `cap`
     /// (a view's badge says "cap+" beyond it, and counting stays cheap).
     pub async fn count_tickets(&self, filter: &TicketFilter, now: i64, cap: i64) -> Result<i64> {
-        let mut w = Where::filter(filter, now);
+        let mut w = Where::filter(filter, now, false);
         let lim = w.int(cap.max(1));
         let sql = format!(
             "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t{} LIMIT {lim}) capped",
@@ -425,7 +436,7 @@ fn range_query(
     phase: Phase,
     limit: i64,
 ) -> (String, Where) {
-    let mut w = Where::filter(filter, now);
+    let mut w = Where::filter(filter, now, true);
     // Row-value comparisons: both engines turn them into index ranges.
     let order = match (filter.sort, phase) {
         (TicketSort::SlaDue, Phase::SlaDue) => {
