@@ -53,7 +53,10 @@ fn main() {
     let dir = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
-        .find(|a| Some(a) != arg_value("--model-dir").as_ref())
+        .find(|a| {
+            Some(a) != arg_value("--model-dir").as_ref()
+                && Some(a) != arg_value("--pooling").as_ref()
+        })
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("../shared/data/clinc150"));
     let data = match Dataset::load(&dir) {
@@ -68,6 +71,15 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join(parley_bot::embedding::DEFAULT_MODEL_DIR));
     let use_cache = !std::env::args().any(|a| a == "--no-cache");
+    // `--pooling mean5,cls6`: the extra poolings (default: the library's).
+    let extra_pooling = match arg_value("--pooling") {
+        Some(s) => parley_bot::embedding::parse_poolings(&s).unwrap_or_else(|e| {
+            eprintln!("--pooling: {e}");
+            std::process::exit(2);
+        }),
+        None => parley_bot::embedding::default_extra_pooling(),
+    };
+    let val_only = std::env::args().any(|a| a == "--val-only");
 
     // 1. Loading (reads and hashes 91 MB of weights).
     let t0 = Instant::now();
@@ -112,6 +124,7 @@ fn main() {
     let enc = Arc::new(
         Encoder::load(&EmbeddingConfig {
             cache_dir: use_cache.then(|| root.join("target/models/vector-cache")),
+            extra_pooling: extra_pooling.clone(),
             ..EmbeddingConfig::new(&model_dir)
         })
         .expect("load"),
@@ -124,6 +137,42 @@ fn main() {
     match eval::load_fewshot_dir(&dir.join("train_10")) {
         Ok(kb) => kbs.push(("train_10 (published 10-shot split)", kb)),
         Err(e) => println!("no train_10 split ({e})"),
+    }
+    if val_only {
+        // `--val-only`: val top-1 of the regression settings on `train_10` (nothing on test).
+        let Some((_, kb)) = kbs.last() else { return };
+        let pairs = eval::as_pairs(kb);
+        let d = ClassifierConfig::default();
+        println!("pooling: {extra_pooling:?} ({} dims)", enc.dim());
+        let list = |name: &str, default: &str| -> Vec<f64> {
+            std::env::var(name)
+                .unwrap_or_else(|_| default.into())
+                .split(',')
+                .filter_map(|x| x.trim().parse().ok())
+                .collect()
+        };
+        // The grid: PARLEY_L2, PARLEY_ITERATIONS, PARLEY_LEXICAL (comma-separated).
+        for l2 in list("PARLEY_L2", "1e-4,1e-3").into_iter().map(|x| x as f32) {
+            for iterations in list("PARLEY_ITERATIONS", "500")
+                .into_iter()
+                .map(|x| x as usize)
+            {
+                for lexical_weight in list("PARLEY_LEXICAL", "1").into_iter().map(|x| x as f32) {
+                    let cfg = ClassifierConfig {
+                        l2,
+                        iterations,
+                        lexical_weight,
+                        ..d
+                    };
+                    let m = EmbeddingModel::train_with(enc.clone(), &pairs, cfg).expect("train");
+                    println!(
+                        "val top-1 {:.2}%  l2 {l2:e}, {iterations} iterations, lexical {lexical_weight}",
+                        100.0 * top1(&m, &data.val)
+                    );
+                }
+            }
+        }
+        return;
     }
     for (name, kb) in &kbs {
         let pairs = eval::as_pairs(kb);

@@ -47,7 +47,7 @@ fn main() {
     for (t, _) in &tokens {
         writeln!(names, "{t}").expect("write");
     }
-    let mut raw = Vec::with_capacity(vectors.len() * encoder.dim() * 4);
+    let mut raw = Vec::with_capacity(vectors.len() * encoder.hidden_size() * 4);
     for v in &vectors {
         for x in v {
             raw.extend_from_slice(&x.to_le_bytes());

@@ -6,7 +6,8 @@
 //!
 //! # Pieces
 //! * [`Encoder`]: tokenizer + BERT, mean pooling over the real tokens, L2-normalised
-//!   vectors; batched (texts sorted by length so a batch pads little), optionally on its own
+//!   vectors (the sentence vector, then by default the means of two earlier layers, each
+//!   normalised on its own: the classifier's features); batched (texts sorted by length so a batch pads little), optionally on its own
 //!   thread pool, with an optional on-disk cache keyed by the weights' hash and each text's
 //!   hash.
 //! * [`EmbeddingModel`]: an [`IntentModel`](crate::model::IntentModel) (name `embedding`).
@@ -18,7 +19,7 @@
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config as BertConfig};
+use candle_transformers::models::bert::{BertEncoder, BertModel, Config as BertConfig};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::Write;
@@ -57,10 +58,89 @@ pub struct EmbeddingConfig {
     pub threads: usize,
     /// Longer texts are truncated to this many tokens (MiniLM was trained with 128).
     pub max_tokens: usize,
-    /// Optional folder for an on-disk vector cache (keyed by the weights' hash, `max_tokens`
-    /// and each text's sha256), so restarts do not re-embed the knowledge base.
+    /// Optional folder for an on-disk vector cache (keyed by the weights' hash, `max_tokens`,
+    /// the pooling and each text's sha256), so restarts do not re-embed the knowledge base.
     pub cache_dir: Option<PathBuf>,
+    /// Poolings appended to the sentence vector (the last layer's mean) to make the
+    /// classifier's features; empty = the sentence vector alone.
+    pub extra_pooling: Vec<Pooling>,
 }
+
+/// How a hidden layer is pooled into one more block of features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pool {
+    /// Mean over the real tokens.
+    Mean,
+    /// The `[CLS]` token's state.
+    Cls,
+    /// Element-wise maximum over the real tokens.
+    Max,
+}
+
+/// One block of features: `pool` over hidden layer `layer` (0 = the embedding layer's
+/// output, `num_hidden_layers` = the last layer). Each block is L2-normalised on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Pooling {
+    pub pool: Pool,
+    pub layer: usize,
+}
+
+impl std::fmt::Display for Pooling {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let p = match self.pool {
+            Pool::Mean => "mean",
+            Pool::Cls => "cls",
+            Pool::Max => "max",
+        };
+        write!(f, "{p}{}", self.layer)
+    }
+}
+
+impl std::str::FromStr for Pooling {
+    type Err = String;
+    /// `mean5`, `cls6`, `max6`, ...
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let split = s.find(|c: char| c.is_ascii_digit()).unwrap_or(s.len());
+        let pool = match &s[..split] {
+            "mean" => Pool::Mean,
+            "cls" => Pool::Cls,
+            "max" => Pool::Max,
+            other => return Err(format!("unknown pooling {other:?} (mean, cls or max)")),
+        };
+        let layer = s[split..]
+            .parse()
+            .map_err(|_| format!("pooling {s:?} lacks a layer number"))?;
+        Ok(Pooling { pool, layer })
+    }
+}
+
+/// Parses a comma-separated list of poolings (`mean5,mean4`); an empty string is none.
+pub fn parse_poolings(s: &str) -> Result<Vec<Pooling>, String> {
+    s.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(str::parse)
+        .collect()
+}
+
+/// The default [`EmbeddingConfig::extra_pooling`] (chosen on CLINC150 `val`, see the
+/// `clinc150_embedding` example).
+pub fn default_extra_pooling() -> Vec<Pooling> {
+    DEFAULT_EXTRA_POOLING.to_vec()
+}
+
+/// The mean of layers 5 and 4 (of MiniLM's 6) after the sentence vector: val top-1 92.2% →
+/// 92.7% with `train_10` (`cls`/`max` pooling of the last layer hurt: 91.4%).
+const DEFAULT_EXTRA_POOLING: &[Pooling] = &[
+    Pooling {
+        pool: Pool::Mean,
+        layer: 5,
+    },
+    Pooling {
+        pool: Pool::Mean,
+        layer: 4,
+    },
+];
 
 impl EmbeddingConfig {
     /// The defaults for all-MiniLM-L6-v2 in `model_dir`.
@@ -73,6 +153,7 @@ impl EmbeddingConfig {
             threads: 0,
             max_tokens: 128,
             cache_dir: None,
+            extra_pooling: default_extra_pooling(),
         }
     }
 }
@@ -124,11 +205,18 @@ pub enum EmbeddingError {
 
 /// all-MiniLM-L6-v2 (or another BERT-style sentence encoder) on the CPU.
 pub struct Encoder {
-    model: BertModel,
+    /// The embedding layer only (a `BertModel` with no encoder layers).
+    embeddings: BertModel,
+    /// One single-layer encoder per BERT layer, so every hidden state can be pooled.
+    layers: Vec<BertEncoder>,
+    extra_pooling: Vec<Pooling>,
     tokenizer: Tokenizer,
     device: Device,
     pool: Option<rayon::ThreadPool>,
     batch_size: usize,
+    /// Length of the sentence vector (the hidden size).
+    hidden: usize,
+    /// Length of the whole feature vector.
     dim: usize,
     weights_sha256: String,
     cache: Option<DiskCache>,
@@ -256,7 +344,43 @@ impl Encoder {
         };
         let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &device)
             .map_err(shape_error)?;
-        let model = BertModel::load(vb, &bert_config).map_err(shape_error)?;
+        let layer_count = bert_config.num_hidden_layers;
+        if let Some(p) = config.extra_pooling.iter().find(|p| p.layer > layer_count) {
+            return Err(EmbeddingError::Config(format!(
+                "pooling {p}: the model has {layer_count} layers"
+            )));
+        }
+        let embeddings = BertModel::load(
+            vb.clone(),
+            &BertConfig {
+                num_hidden_layers: 0,
+                ..bert_config.clone()
+            },
+        )
+        .map_err(shape_error)?;
+        // Every layer as its own one-layer encoder: `encoder.layer.0.*` renamed to layer i.
+        let prefix = if vb.contains_tensor("bert.embeddings.word_embeddings.weight") {
+            "bert."
+        } else {
+            ""
+        };
+        let one_layer = BertConfig {
+            num_hidden_layers: 1,
+            ..bert_config.clone()
+        };
+        let layers = (0..layer_count)
+            .map(|i| {
+                let from = format!("{prefix}encoder.layer.0.");
+                let to = format!("{prefix}encoder.layer.{i}.");
+                let vb = vb
+                    .clone()
+                    .rename_f(move |name: &str| name.replacen(&from, &to, 1));
+                BertEncoder::load(vb.pp(format!("{prefix}encoder")), &one_layer)
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(shape_error)?;
+        let hidden = bert_config.hidden_size;
+        let dim = hidden * (1 + config.extra_pooling.len());
 
         let pool = if config.threads > 0 {
             Some(
@@ -272,32 +396,45 @@ impl Encoder {
         } else {
             None
         };
+        let pooling: String = config
+            .extra_pooling
+            .iter()
+            .map(|p| format!("-{p}"))
+            .collect();
         let cache = config.cache_dir.as_ref().map(|d| {
             DiskCache::new(
                 d.join(format!(
-                    "vectors-{}-{}t-{}d.bin",
+                    "vectors-{}-{}t-{hidden}d{pooling}.bin",
                     &weights_sha256[..16],
                     config.max_tokens,
-                    bert_config.hidden_size
                 )),
-                bert_config.hidden_size,
+                dim,
             )
         });
         Ok(Encoder {
-            model,
+            embeddings,
+            layers,
+            extra_pooling: config.extra_pooling.clone(),
             tokenizer,
             device,
             pool,
             batch_size: config.batch_size,
-            dim: bert_config.hidden_size,
+            hidden,
+            dim,
             weights_sha256,
             cache,
         })
     }
 
-    /// Length of every vector (384 for MiniLM).
+    /// Length of every vector: the sentence vector ([`Encoder::hidden_size`], 384 for
+    /// MiniLM) followed by one block as long for each of [`EmbeddingConfig::extra_pooling`].
     pub fn dim(&self) -> usize {
         self.dim
+    }
+
+    /// Length of the sentence vector, the first block of every vector (the hidden size).
+    pub fn hidden_size(&self) -> usize {
+        self.hidden
     }
 
     /// sha256 (hex) of the loaded weights.
@@ -313,7 +450,8 @@ impl Encoder {
         }
     }
 
-    /// One L2-normalised vector per text, in order. Texts are sorted by length and run
+    /// One vector per text, in order: the L2-normalised sentence vector, then each extra
+    /// pooling's block (each L2-normalised on its own). Texts are sorted by length and run
     /// `batch_size` at a time, so a batch pads little.
     pub fn encode(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbeddingError> {
         self.install(|| {
@@ -379,7 +517,11 @@ impl Encoder {
             for chunk in tokens.chunks(self.batch_size.max(1)) {
                 let ids: Vec<u32> = chunk.iter().flat_map(|&t| [cls, t, sep]).collect();
                 let mask = vec![1u32; ids.len()];
-                out.extend(self.forward_ids(ids, mask, chunk.len(), 3)?);
+                let vectors = self.forward_ids(ids, mask, chunk.len(), 3)?;
+                out.extend(vectors.into_iter().map(|mut v| {
+                    v.truncate(self.hidden);
+                    v
+                }));
             }
             Ok(out)
         })
@@ -416,21 +558,54 @@ impl Encoder {
         let ids = Tensor::from_vec(ids, (b, len), &self.device)?;
         let type_ids = ids.zeros_like()?;
         let mask = Tensor::from_vec(mask, (b, len), &self.device)?;
-        let hidden = self.model.forward(&ids, &type_ids, Some(&mask))?; // (b, len, dim)
-        let (hb, hl, hd) = hidden.dims3()?;
-        if (hb, hl, hd) != (b, len, self.dim) {
+        let mut state = self.embeddings.forward(&ids, &type_ids, Some(&mask))?; // (b, len, h)
+        let (hb, hl, hd) = state.dims3()?;
+        if (hb, hl, hd) != (b, len, self.hidden) {
             return Err(EmbeddingError::Inference(candle_core::Error::Msg(format!(
                 "unexpected output shape ({hb}, {hl}, {hd}), expected ({b}, {len}, {})",
-                self.dim
+                self.hidden
             ))));
         }
-        let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?; // (b, len, 1)
-        let summed = hidden.broadcast_mul(&mask)?.sum(1)?; // (b, dim)
-        let counts = mask.sum(1)?.clamp(1.0, f64::INFINITY)?; // (b, 1)
-        let mean = summed.broadcast_div(&counts)?;
-        let mut vectors = mean.to_vec2::<f32>()?;
-        for v in &mut vectors {
-            normalize(v);
+        // The additive attention mask BertModel builds: 0 for real tokens, f32::MIN for
+        // padding, shaped (b, 1, 1, len).
+        let maskf = mask.to_dtype(DType::F32)?;
+        let attention = ((maskf.ones_like()? - &maskf)? * f32::MIN as f64)?
+            .unsqueeze(1)?
+            .unsqueeze(1)?;
+        let mask3 = maskf.unsqueeze(2)?; // (b, len, 1)
+        let counts = mask3.sum(1)?.clamp(1.0, f64::INFINITY)?; // (b, 1)
+        let last = self.layers.len();
+        let mut states = vec![None; last + 1];
+        let wanted =
+            |layer: usize| layer == last || self.extra_pooling.iter().any(|p| p.layer == layer);
+        for (i, layer) in self.layers.iter().enumerate() {
+            if wanted(i) {
+                states[i] = Some(state.clone());
+            }
+            state = layer.forward(&state, &attention)?;
+        }
+        states[last] = Some(state);
+        let pool = |p: Pooling| -> Result<Vec<Vec<f32>>, EmbeddingError> {
+            let h = states[p.layer].as_ref().expect("kept above");
+            let pooled = match p.pool {
+                Pool::Mean => h.broadcast_mul(&mask3)?.sum(1)?.broadcast_div(&counts)?,
+                Pool::Cls => h.narrow(1, 0, 1)?.squeeze(1)?,
+                Pool::Max => h.broadcast_add(&((&mask3 - 1.0)? * 1e4)?)?.max(1)?,
+            };
+            let mut v = pooled.to_vec2::<f32>()?;
+            for x in &mut v {
+                normalize(x);
+            }
+            Ok(v)
+        };
+        let mut vectors = pool(Pooling {
+            pool: Pool::Mean,
+            layer: last,
+        })?;
+        for &p in &self.extra_pooling {
+            for (v, block) in vectors.iter_mut().zip(pool(p)?) {
+                v.extend(block);
+            }
         }
         Ok(vectors)
     }
@@ -620,13 +795,15 @@ fn sigmoid(z: f32) -> f32 {
 /// * Every knowledge-base example (and, by default, each intent's name) is embedded once,
 ///   in batches, at start-up ([`Encoder::encode_cached`], so an on-disk cache makes
 ///   restarts cheap); the vectors stay in memory.
-/// * A multinomial logistic regression over the vectors (L2-penalised, trained at
+/// * A multinomial logistic regression over the vectors (the sentence vector and the
+///   [`EmbeddingConfig::extra_pooling`] blocks; L2-penalised, trained at
 ///   start-up by full-batch gradient descent with Nesterov momentum; a few seconds for
 ///   1,500 examples) gives each intent a logit. By default the built-in lexical
 ///   [`Matcher`](crate::matcher::Matcher)'s confidence is added to the logits
 ///   (`lexical_weight`), which catches exact wording (product names, codes) that the
 ///   embedding blurs.
-/// * The confidence is a logistic function of the intent's cosine to its closest example,
+/// * The confidence is a logistic function of the intent's cosine (of sentence vectors)
+///   to its closest example,
 ///   that cosine's gap to the best other intent's, and the logit margin ([`Calibration`],
 ///   fitted on held-out questions by [`EmbeddingModel::calibrate_with`]); out-of-scope
 ///   questions have a low cosine to everything, so they get a low confidence and are
@@ -855,7 +1032,9 @@ impl EmbeddingModel {
         }
         let mut similarity = vec![-1.0f32; n];
         for (e, &i) in self.example_intent.iter().enumerate() {
-            let s = dot(&self.examples[e * dim..(e + 1) * dim], v);
+            // The sentence vectors' cosine (the first block), what the calibration expects.
+            let h = self.encoder.hidden_size();
+            let s = dot(&self.examples[e * dim..e * dim + h], &v[..h]);
             similarity[i] = similarity[i].max(s);
         }
         // The best and second-best similarity, for each intent's gap to the best other one.
