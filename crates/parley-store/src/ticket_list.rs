@@ -376,7 +376,7 @@ impl Store {
         phase: Phase,
         limit: i64,
     ) -> Result<Vec<(Ticket, Cursor)>> {
-        let (sql, w) = range_query(filter, now, cursor, phase, limit);
+        let (sql, w) = range_query(self.backend(), filter, now, cursor, phase, limit);
         let rows = w.query(sql).fetch_all(&self.pool).await?;
         rows.iter()
             .map(|r| Ok((ticket_from_row(r, now)?, Cursor::after_row(r, filter.sort)?)))
@@ -395,7 +395,14 @@ impl Store {
             TicketSort::SlaDue => Phase::SlaDue,
             _ => Phase::Single,
         };
-        let (sql, w) = range_query(filter, now, None, phase, filter.limit.clamp(1, 200) + 1);
+        let (sql, w) = range_query(
+            self.backend(),
+            filter,
+            now,
+            None,
+            phase,
+            filter.limit.clamp(1, 200) + 1,
+        );
         let rows = match self.backend() {
             crate::Backend::Sqlite => w
                 .query(format!("EXPLAIN QUERY PLAN {sql}"))
@@ -430,6 +437,7 @@ impl Store {
 
 /// The SQL of one index range of a list, and its values.
 fn range_query(
+    backend: crate::Backend,
     filter: &TicketFilter,
     now: i64,
     cursor: Option<Cursor>,
@@ -473,7 +481,20 @@ fn range_query(
         }
     }
     let lim = w.int(limit);
-    let sql = format!("{TICKET_SELECT}{} ORDER BY {order} LIMIT {lim}", w.sql());
+    let sql = match backend {
+        crate::Backend::Sqlite => {
+            format!("{TICKET_SELECT}{} ORDER BY {order} LIMIT {lim}", w.sql())
+        }
+        // The page's ids first, from the tickets alone, then the joins on
+        // those few rows. Joined in one query, PostgreSQL sized the join by
+        // its estimate of the rows left after a cursor, which can be off a
+        // thousandfold (8 expected, 17,000 there): it hash-joined and sorted
+        // them all, 50 ms for page 20 where the index walk takes 0.2.
+        crate::Backend::Postgres => format!(
+            "{TICKET_SELECT} WHERE t.id IN (SELECT t.id FROM tickets t{} ORDER BY {order} LIMIT {lim}) ORDER BY {order}",
+            w.sql()
+        ),
+    };
     (sql, w)
 }
 
