@@ -422,6 +422,24 @@ impl Store {
         Ok(rows)
     }
 
+    /// Open tickets per team (teams without any are absent), each count
+    /// capped at `cap`: one pass over the open tickets' team index for the
+    /// supervisor's queue badges, instead of one count per team.
+    pub async fn count_open_by_team(
+        &self,
+        cap: i64,
+    ) -> Result<std::collections::HashMap<i64, i64>> {
+        let sql = format!(
+            "SELECT t.team_id, COUNT(*) FROM tickets t WHERE {OPEN_STATUSES_SQL} AND t.team_id IS NOT NULL GROUP BY t.team_id"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?.min(cap))))
+            .collect()
+    }
+
     /// How many tickets a filter matches, counting no further than `cap`
     /// (a view's badge says "cap+" beyond it, and counting stays cheap).
     pub async fn count_tickets(&self, filter: &TicketFilter, now: i64, cap: i64) -> Result<i64> {

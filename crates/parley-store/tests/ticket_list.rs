@@ -205,6 +205,14 @@ both_backends!(at_risk_mine_team_and_counts, |store: Store| async move {
         ..Default::default()
     };
     assert_eq!(store.count_tickets(&none, NOW, 100).await.unwrap(), 0);
+    // Every team's queue in one pass agrees with counting the team alone, cap included.
+    let by_team = store.count_open_by_team(100).await.unwrap();
+    assert_eq!(by_team.get(&team).copied(), Some(3), "{by_team:?}");
+    assert_eq!(
+        store.count_tickets(&queue, NOW, 100).await.unwrap(),
+        by_team[&team]
+    );
+    assert_eq!(store.count_open_by_team(2).await.unwrap()[&team], 2);
 });
 
 both_backends!(cursors_belong_to_their_sort, |store: Store| async move {
