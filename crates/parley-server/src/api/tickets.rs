@@ -228,11 +228,12 @@ pub async fn counts(
             capped: count >= COUNT_CAP,
         });
     }
-    // Many teams (a supervisor's): every queue from one pass over the open
-    // tickets, one query instead of one per team (20 teams on PostgreSQL:
+    // Many teams (a supervisor's) on PostgreSQL: every queue from one pass
+    // over the open tickets, one query instead of one per team (20 teams:
     // 45 ms p99 instead of 59). For an agent's one or two teams the capped
-    // count of each is cheaper than reading every open ticket.
-    let by_team = if teams.len() > 3 {
+    // count of each is cheaper than reading every open ticket, and on SQLite
+    // (no round trips) the counts are faster one by one: 10 ms for all 25.
+    let by_team = if teams.len() > 3 && state.store.backend() == parley_store::Backend::Postgres {
         Some(state.store.count_open_by_team(COUNT_CAP).await?)
     } else {
         None
