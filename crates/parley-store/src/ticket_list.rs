@@ -304,7 +304,10 @@ impl Where {
                 ""
             };
             w.push(format!(
-                "EXISTS (SELECT 1 FROM mentions mn WHERE mn.ticket_id = t.id AND mn.agent_id = {p}{unread})"
+                // From the agent's mentions to their tickets: as `EXISTS`,
+                // SQLite walked every ticket and probed the mentions of each
+                // (58 ms for the mentions badge on 200,000 tickets; 1 ms this way).
+                "t.id IN (SELECT mn.ticket_id FROM mentions mn WHERE mn.agent_id = {p}{unread})"
             ));
         }
         if f.sla_at_risk {
