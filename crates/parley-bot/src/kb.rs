@@ -38,7 +38,8 @@ pub const MAX_LIST_BUTTON: usize = 20;
 #[serde(deny_unknown_fields)]
 struct FileSpec {
     #[serde(default)]
-    intent: Vec<IntentSpec>,
+    /// The same shape the admin screen edits.
+    intent: Vec<crate::kb_edit::IntentEdit>,
     #[serde(default)]
     action: Vec<ActionSpec>,
     #[serde(default)]
@@ -225,28 +226,6 @@ impl Default for BotMessages {
             resolved_thanks: "Glad I could help! Write any time if you need anything else.".into(),
         }
     }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IntentSpec {
-    name: String,
-    #[serde(default)]
-    examples: Vec<String>,
-    #[serde(default)]
-    answer: Option<String>,
-    #[serde(default)]
-    buttons: Vec<ButtonSpec>,
-    #[serde(default)]
-    list: Option<ListSpec>,
-    #[serde(default)]
-    media: Option<String>,
-    #[serde(default)]
-    action: Option<String>,
-    #[serde(default)]
-    title: Option<String>,
-    #[serde(default)]
-    after: Option<String>,
 }
 
 /// A list message: the button that opens it and its rows.

@@ -21,7 +21,7 @@ use toml_edit::{ArrayOfTables, DocumentMut, InlineTable, Item, Table, Value};
 /// Where intents created on the screen are written, in the folder.
 pub const NEW_INTENTS_FILE: &str = "settings.toml";
 
-/// An intent as the screen edits it: the fields an `[[intent]]` table holds.
+/// An `[[intent]]` table as written: what the loader reads and the screen edits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IntentEdit {
